@@ -1,0 +1,6 @@
+/**
+ * Consistent-hash ring that chooses exactly as nginx's hash ... consistent.
+ *
+ * @packageDocumentation
+ */
+export {};

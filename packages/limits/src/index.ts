@@ -1,0 +1,6 @@
+/**
+ * Rate estimator over sliding windows, in-flight counters and token buckets, bounded memory.
+ *
+ * @packageDocumentation
+ */
+export {};

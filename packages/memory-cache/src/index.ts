@@ -1,0 +1,6 @@
+/**
+ * In-memory value cache on tinyufo with TTL and single-flight loading (stampede protection).
+ *
+ * @packageDocumentation
+ */
+export {};

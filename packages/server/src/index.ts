@@ -1,0 +1,6 @@
+/**
+ * Process lifecycle: services and listeners, workers, graceful shutdown and zero-downtime upgrade, YAML config, CLI.
+ *
+ * @packageDocumentation
+ */
+export {};

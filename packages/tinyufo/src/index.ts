@@ -1,0 +1,6 @@
+/**
+ * S3-FIFO cache with TinyLFU admission: the hit-ratio leader, weighted entries.
+ *
+ * @packageDocumentation
+ */
+export {};
