@@ -1,0 +1,213 @@
+import { PingoraError } from '@pingora-ts/error';
+import { GlobalOrder } from './global-order.js';
+import { HotStack } from './hot-stack.js';
+import { IdleEntry, type LostHandler, unusableReason } from './idle-entry.js';
+import { type IdleTimers, nodeTimers } from './idle-timers.js';
+import type { ConnectionMeta, PoolConnection, TakenConnection } from './pool-connection.js';
+import { checkIdleTimeout, type PoolOptions, resolvePoolOptions } from './pool-options.js';
+import { type EvictionReason, PoolCounters, type PoolStats } from './pool-stats.js';
+
+/** Swallows the error a destroyed connection may still emit, so it cannot crash the process. */
+function ignoreError(): void {}
+
+function destroyQuietly(conn: PoolConnection): void {
+  conn.on('error', ignoreError);
+  conn.destroy();
+}
+
+/**
+ * A pool of idle upstream connections keyed by peer (see {@link peerKey}).
+ *
+ * - Per key, a LIFO hot stack: `take` hands out the most recently returned connection.
+ * - Caps: `maxIdlePerKey` per key (the key's oldest goes) and `maxIdle` across keys (the least
+ *   recently returned connection of any key goes, through a global LRU).
+ * - Each idle connection has an idle timeout, after which it is closed.
+ * - While idle, a connection is watched: if the peer closes it, it errors, or a byte arrives,
+ *   it is closed and dropped at once, so it is never handed out.
+ * - The pool owns what it holds: evicted connections are destroyed; `close()` destroys all.
+ *
+ * @example
+ * ```ts
+ * const pool = new ConnectionPool<net.Socket>({ maxIdle: 64, idleTimeoutMs: 30_000 });
+ * const key = peerKey({ host: '127.0.0.1', port: 8080, protocol: 'http/1.1' });
+ * const reused = pool.take(key);
+ * const socket = reused?.conn ?? net.connect(8080, '127.0.0.1');
+ * // ... one request/response later, with the response fully read:
+ * pool.put(key, socket, reused?.meta);
+ * ```
+ */
+export class ConnectionPool<C extends PoolConnection = PoolConnection> {
+  private readonly maxIdle: number;
+  private readonly maxIdlePerKey: number;
+  private readonly idleTimeoutMs: number;
+  private readonly stacks = new Map<string, HotStack<C>>();
+  /** Every idle connection, to refuse a second `put` of one already idle. */
+  private readonly idleByConn = new Map<C, IdleEntry<C>>();
+  private readonly order: GlobalOrder<C>;
+  private readonly timers: IdleTimers;
+  private readonly counters = new PoolCounters();
+  private readonly lost: LostHandler<C>;
+  private nextId = 1;
+  private isClosed = false;
+
+  constructor(options: PoolOptions = {}) {
+    const resolved = resolvePoolOptions(options);
+    this.maxIdle = resolved.maxIdle;
+    this.maxIdlePerKey = resolved.maxIdlePerKey;
+    this.idleTimeoutMs = resolved.idleTimeoutMs;
+    this.timers = nodeTimers();
+    this.lost = (entry, reason) => this.discard(entry, reason, true);
+    this.order = new GlobalOrder<C>(this.maxIdle, (entry) =>
+      this.discard(entry, 'global-cap', false),
+    );
+  }
+
+  /**
+   * Hands out the most recently returned idle connection of `key`, or `undefined` (a miss).
+   * Connections found closed or with buffered bytes on the way are evicted, never returned.
+   * The pool's listeners are removed: the caller owns the connection now.
+   */
+  take(key: string): TakenConnection<C> | undefined {
+    const stack = this.stacks.get(key);
+    if (stack !== undefined) {
+      let entry = stack.top;
+      while (entry !== undefined) {
+        const bad = unusableReason(entry.conn);
+        if (bad === undefined) {
+          this.release(entry, stack);
+          this.counters.hits++;
+          return {
+            conn: entry.conn,
+            meta: { ...entry.meta, reuseCount: (entry.meta.reuseCount ?? 0) + 1 },
+            idleMs: this.timers.now() - entry.idleSince,
+          };
+        }
+        this.discard(entry, bad, true);
+        entry = stack.top;
+      }
+    }
+    this.counters.misses++;
+    return undefined;
+  }
+
+  /**
+   * Returns `conn` to the pool under `key`; the pool owns it from now on. Returns `true` when
+   * it is kept idle, `false` when it was refused and destroyed: the pool is closed, a cap is 0,
+   * or the connection is closed or has unread bytes (a reused connection must start clean).
+   * Throws a `PingoraError` (InternalError) if `conn` is already idle in the pool: handing it out
+   * twice would interleave two requests on one connection.
+   */
+  put(key: string, conn: C, meta: ConnectionMeta = {}): boolean {
+    if (this.idleByConn.has(conn)) {
+      throw PingoraError.explain(
+        'InternalError',
+        `pool put: connection is already idle (key ${key})`,
+      );
+    }
+    const timeoutMs =
+      meta.idleTimeoutMs === undefined
+        ? this.idleTimeoutMs
+        : checkIdleTimeout('meta.idleTimeoutMs', meta.idleTimeoutMs);
+    if (this.isClosed) {
+      this.counters.evictions.explicit++;
+      destroyQuietly(conn);
+      return false;
+    }
+    const bad = unusableReason(conn);
+    const refusal: EvictionReason | undefined =
+      bad ??
+      (this.maxIdlePerKey === 0 ? 'per-key-cap' : this.maxIdle === 0 ? 'global-cap' : undefined);
+    if (refusal !== undefined) {
+      this.counters.evictions[refusal]++;
+      destroyQuietly(conn);
+      return false;
+    }
+
+    const entry = new IdleEntry(this.nextId++, key, conn, meta, this.timers.now(), this.lost);
+    entry.watch();
+    let stack = this.stacks.get(key);
+    if (stack === undefined) {
+      stack = new HotStack<C>();
+      this.stacks.set(key, stack);
+    }
+    stack.push(entry);
+    this.idleByConn.set(conn, entry);
+    this.counters.puts++;
+    // Per key first: when this key is full its own oldest goes, not another peer's.
+    if (stack.size > this.maxIdlePerKey) this.discard(stack.bottom!, 'per-key-cap', true);
+    this.order.add(entry);
+    if (timeoutMs > 0 && timeoutMs !== Number.POSITIVE_INFINITY && entry.isIdle) {
+      entry.cancelTimer = this.timers.schedule(timeoutMs, () =>
+        this.discard(entry, 'idle-timeout', true),
+      );
+    }
+    return true;
+  }
+
+  /** Closes every idle connection of `key` (reason `explicit`); returns how many. */
+  evict(key: string): number {
+    const stack = this.stacks.get(key);
+    let evicted = 0;
+    while (stack?.top !== undefined) {
+      this.discard(stack.top, 'explicit', true);
+      evicted++;
+    }
+    return evicted;
+  }
+
+  /** Idle connections of `key` now, or of all keys without one. */
+  idleCount(key?: string): number {
+    if (key === undefined) return this.idleByConn.size;
+    return this.stacks.get(key)?.size ?? 0;
+  }
+
+  /** A snapshot of the counters. */
+  stats(): PoolStats {
+    return this.counters.snapshot(this.idleByConn.size, this.stacks.size);
+  }
+
+  /** Whether {@link ConnectionPool.close} was called. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /**
+   * Destroys every idle connection (reason `explicit`) and stops the idle timers. Later
+   * `put`s destroy their connection; `take` misses. Idempotent.
+   */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    for (const entry of [...this.idleByConn.values()]) this.discard(entry, 'explicit', true);
+    this.timers.close();
+  }
+
+  /** Takes `entry` out of every structure; `true` if it was still idle. */
+  private unlink(entry: IdleEntry<C>, stack: HotStack<C>, inOrder: boolean): void {
+    entry.isIdle = false;
+    entry.unwatch();
+    stack.remove(entry);
+    if (stack.size === 0) this.stacks.delete(entry.key);
+    this.idleByConn.delete(entry.conn);
+    if (inOrder) this.order.remove(entry);
+    const cancel = entry.cancelTimer;
+    if (cancel !== undefined) {
+      entry.cancelTimer = undefined;
+      cancel();
+    }
+  }
+
+  /** Hands `entry` out. */
+  private release(entry: IdleEntry<C>, stack: HotStack<C>): void {
+    this.unlink(entry, stack, true);
+  }
+
+  /** Evicts `entry` once, whoever asks first, and destroys its connection. */
+  private discard(entry: IdleEntry<C>, reason: EvictionReason, inOrder: boolean): void {
+    if (!entry.isIdle) return;
+    const stack = this.stacks.get(entry.key)!;
+    this.unlink(entry, stack, inOrder);
+    this.counters.evictions[reason]++;
+    destroyQuietly(entry.conn);
+  }
+}

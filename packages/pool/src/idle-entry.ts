@@ -1,0 +1,86 @@
+import type { ConnectionMeta, PoolConnection } from './pool-connection.js';
+import type { EvictionReason } from './pool-stats.js';
+
+/** Called once when an idle connection is lost (closed, errored, sent bytes, timed out). */
+export type LostHandler<C extends PoolConnection> = (
+  entry: IdleEntry<C>,
+  reason: EvictionReason,
+) => void;
+
+/**
+ * One idle connection: its place in its key's hot stack (intrusive links, so removing any
+ * entry is O(1)), its idle timer, and the listeners that watch the socket while it is idle.
+ */
+export class IdleEntry<C extends PoolConnection> {
+  readonly id: number;
+  readonly key: string;
+  readonly conn: C;
+  readonly meta: ConnectionMeta;
+  /** The pool clock's time of `put`. */
+  readonly idleSince: number;
+  /** `true` while the entry is in the pool; cleared exactly once, by whoever removes it. */
+  isIdle = true;
+  /** Neighbour put after this one for the same key (towards the top of the stack). */
+  newer: IdleEntry<C> | undefined = undefined;
+  /** Neighbour put before this one for the same key (towards the bottom). */
+  older: IdleEntry<C> | undefined = undefined;
+  /** Cancels the idle timer, when one is armed. */
+  cancelTimer: (() => void) | undefined = undefined;
+
+  private readonly onReadable: () => void;
+  private readonly onEnd: () => void;
+  private readonly onClose: () => void;
+  private readonly onError: () => void;
+
+  constructor(
+    id: number,
+    key: string,
+    conn: C,
+    meta: ConnectionMeta,
+    idleSince: number,
+    lost: LostHandler<C>,
+  ) {
+    this.id = id;
+    this.key = key;
+    this.conn = conn;
+    this.meta = meta;
+    this.idleSince = idleSince;
+    // 'readable' fires for a byte or for EOF: a byte is a protocol violation (nothing was
+    // asked), an empty buffer means the peer closed its side.
+    this.onReadable = () =>
+      lost(this, (conn.readableLength ?? 0) > 0 ? 'unexpected-data' : 'remote-close');
+    this.onEnd = () => lost(this, 'remote-close');
+    this.onClose = () => lost(this, 'remote-close');
+    this.onError = () => lost(this, 'error');
+  }
+
+  /** Starts watching the idle connection. */
+  watch(): void {
+    const conn = this.conn;
+    conn.on('error', this.onError);
+    conn.on('close', this.onClose);
+    conn.on('end', this.onEnd);
+    conn.on('readable', this.onReadable);
+  }
+
+  /** Stops watching: the connection is handed out or evicted. */
+  unwatch(): void {
+    const conn = this.conn;
+    conn.off('readable', this.onReadable);
+    conn.off('end', this.onEnd);
+    conn.off('close', this.onClose);
+    conn.off('error', this.onError);
+  }
+}
+
+/**
+ * Whether a connection can still be handed out: not destroyed, both sides open, and nothing
+ * buffered. Returns the reason it cannot, or `undefined` when it can.
+ */
+export function unusableReason(conn: PoolConnection): EvictionReason | undefined {
+  if (conn.destroyed || conn.readableEnded === true || conn.writableEnded === true) {
+    return 'remote-close';
+  }
+  if ((conn.readableLength ?? 0) > 0) return 'unexpected-data';
+  return undefined;
+}

@@ -1,0 +1,174 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ConnectionPool, EVICTION_REASONS, type EvictionReason } from '../src/index.js';
+import { FakeConnection } from './fake-connection.js';
+
+// The reference model: every idle connection in one array in `put` order (oldest first).
+// take(key) = the newest of key (LIFO); the per-key cap drops the key's oldest; the global cap
+// drops the oldest of all (LRU across keys: idle connections are only touched by put/take).
+interface ModelEntry {
+  readonly id: number;
+  readonly key: string;
+}
+
+class Model {
+  readonly idle: ModelEntry[] = [];
+  readonly evictions = Object.fromEntries(EVICTION_REASONS.map((r) => [r, 0])) as Record<
+    EvictionReason,
+    number
+  >;
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    readonly maxIdle: number,
+    readonly maxIdlePerKey: number,
+  ) {}
+
+  put(id: number, key: string): boolean {
+    if (this.maxIdlePerKey === 0) return this.refuse('per-key-cap');
+    if (this.maxIdle === 0) return this.refuse('global-cap');
+    this.idle.push({ id, key });
+    const ofKey = this.idle.filter((e) => e.key === key);
+    if (ofKey.length > this.maxIdlePerKey) this.drop(ofKey[0]!.id, 'per-key-cap');
+    if (this.idle.length > this.maxIdle) this.drop(this.idle[0]!.id, 'global-cap');
+    return true;
+  }
+
+  take(key: string): number | undefined {
+    for (let i = this.idle.length - 1; i >= 0; i--) {
+      if (this.idle[i]!.key === key) {
+        this.hits++;
+        return this.idle.splice(i, 1)[0]!.id;
+      }
+    }
+    this.misses++;
+    return undefined;
+  }
+
+  evict(key: string): number {
+    const ofKey = this.idle.filter((e) => e.key === key);
+    for (const e of ofKey) this.drop(e.id, 'explicit');
+    return ofKey.length;
+  }
+
+  drop(id: number, reason: EvictionReason): void {
+    const i = this.idle.findIndex((e) => e.id === id);
+    if (i < 0) return;
+    this.idle.splice(i, 1);
+    this.evictions[reason]++;
+  }
+
+  private refuse(reason: EvictionReason): false {
+    this.evictions[reason]++;
+    return false;
+  }
+}
+
+type Op =
+  | { readonly op: 'put'; readonly key: string }
+  | { readonly op: 'take'; readonly key: string }
+  | { readonly op: 'evict'; readonly key: string }
+  | {
+      readonly op: 'peer';
+      readonly pick: number;
+      readonly event: 'close' | 'data' | 'end' | 'error';
+    }
+  | { readonly op: 'return'; readonly pick: number; readonly key: string };
+
+const keyArb = fc.constantFrom('a', 'b', 'c', 'd');
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ op: fc.constant('put' as const), key: keyArb }),
+  fc.record({ op: fc.constant('take' as const), key: keyArb }),
+  fc.record({ op: fc.constant('evict' as const), key: keyArb }),
+  fc.record({
+    op: fc.constant('peer' as const),
+    pick: fc.nat(),
+    event: fc.constantFrom('close' as const, 'data' as const, 'end' as const, 'error' as const),
+  }),
+  fc.record({ op: fc.constant('return' as const), pick: fc.nat(), key: keyArb }),
+);
+
+describe('ConnectionPool against a reference model (fake connections)', () => {
+  it('takes LIFO per key, evicts LRU across keys, honours both caps, never hands out twice', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 6 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.array(opArb, { maxLength: 120 }),
+        (maxIdle, maxIdlePerKey, ops) => {
+          const pool = new ConnectionPool<FakeConnection>({
+            maxIdle,
+            maxIdlePerKey,
+            idleTimeoutMs: 0,
+          });
+          const model = new Model(maxIdle, maxIdlePerKey);
+          const conns = new Map<number, FakeConnection>();
+          const out = new Map<number, string>(); // handed out, not yet returned
+          let nextId = 1;
+          try {
+            for (const o of ops) {
+              if (o.op === 'put') {
+                const conn = new FakeConnection(nextId++);
+                conns.set(conn.id, conn);
+                expect(pool.put(o.key, conn)).toBe(model.put(conn.id, o.key));
+              } else if (o.op === 'take') {
+                const got = pool.take(o.key);
+                const want = model.take(o.key);
+                expect(got?.conn.id).toBe(want);
+                if (got !== undefined) {
+                  expect(out.has(got.conn.id)).toBe(false);
+                  expect(got.conn.destroyed).toBe(false);
+                  expect(got.conn.watchers()).toBe(0);
+                  out.set(got.conn.id, o.key);
+                }
+              } else if (o.op === 'evict') {
+                expect(pool.evict(o.key)).toBe(model.evict(o.key));
+              } else if (o.op === 'return') {
+                const ids = [...out.keys()];
+                if (ids.length === 0) continue;
+                const id = ids[o.pick % ids.length]!;
+                out.delete(id);
+                expect(pool.put(o.key, conns.get(id)!)).toBe(model.put(id, o.key));
+              } else {
+                // The peer acts on one idle connection: it must be evicted at once.
+                if (model.idle.length === 0) continue;
+                const { id } = model.idle[o.pick % model.idle.length]!;
+                const conn = conns.get(id)!;
+                if (o.event === 'close') conn.emit('close');
+                else if (o.event === 'end') conn.hangUp();
+                else if (o.event === 'data') conn.receive(5);
+                else conn.emit('error', new Error('ECONNRESET'));
+                const reason: EvictionReason =
+                  o.event === 'data'
+                    ? 'unexpected-data'
+                    : o.event === 'error'
+                      ? 'error'
+                      : 'remote-close';
+                model.drop(id, reason);
+                expect(conn.destroyed).toBe(true);
+              }
+              const stats = pool.stats();
+              expect(stats.idle).toBe(model.idle.length);
+              expect(stats.keys).toBe(new Set(model.idle.map((e) => e.key)).size);
+              expect(stats.evictions).toEqual(model.evictions);
+              expect(stats.hits).toBe(model.hits);
+              expect(stats.misses).toBe(model.misses);
+              expect(stats.idle).toBeLessThanOrEqual(maxIdle);
+            }
+            // Exactly the idle ones and the ones handed out are alive.
+            const idleIds = new Set(model.idle.map((e) => e.id));
+            for (const [id, conn] of conns) {
+              expect(conn.destroyed).toBe(!idleIds.has(id) && !out.has(id));
+            }
+          } finally {
+            pool.close();
+          }
+          for (const id of out.keys()) expect(conns.get(id)!.destroyed).toBe(false);
+          for (const [id, conn] of conns) if (!out.has(id)) expect(conn.destroyed).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,45 @@
+import { EventEmitter } from 'node:events';
+import type { PoolConnection } from '../src/index.js';
+
+/**
+ * A FAKE in-memory connection for the model tests (sockets are not what the ordering tests
+ * are about; the real-socket tests are in connection-pool.socket.test.ts). Events are emitted
+ * synchronously by the test.
+ */
+export class FakeConnection extends EventEmitter implements PoolConnection {
+  readonly id: number;
+  destroyed = false;
+  readableLength = 0;
+  readableEnded = false;
+  writableEnded = false;
+
+  constructor(id: number) {
+    super();
+    this.id = id;
+  }
+
+  destroy(): this {
+    this.destroyed = true;
+    return this;
+  }
+
+  /** The peer sent bytes. */
+  receive(bytes: number): void {
+    this.readableLength += bytes;
+    this.emit('readable');
+  }
+
+  /** The peer closed its side. */
+  hangUp(): void {
+    this.readableEnded = true;
+    this.emit('end');
+  }
+
+  /** Listeners the pool left behind (none may remain on a connection it handed out). */
+  watchers(): number {
+    return (['readable', 'end', 'close', 'error'] as const).reduce(
+      (n, event) => n + this.listenerCount(event),
+      0,
+    );
+  }
+}
