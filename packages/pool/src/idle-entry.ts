@@ -28,7 +28,6 @@ export class IdleEntry<C extends PoolConnection> {
   cancelTimer: (() => void) | undefined = undefined;
 
   private readonly onReadable: () => void;
-  private readonly onEnd: () => void;
   private readonly onClose: () => void;
   private readonly onError: () => void;
 
@@ -45,11 +44,13 @@ export class IdleEntry<C extends PoolConnection> {
     this.conn = conn;
     this.meta = meta;
     this.idleSince = idleSince;
-    // 'readable' fires for a byte or for EOF: a byte is a protocol violation (nothing was
-    // asked), an empty buffer means the peer closed its side.
+    // 'readable' fires for a byte or for EOF (before any 'end', which a stream only emits once
+    // its buffer is read, so no 'end' listener is needed): a byte is a protocol violation
+    // (nothing was asked), an empty buffer means the peer closed its side. 'close' catches a
+    // connection destroyed behind the pool's back; 'error' must be listened to or it would
+    // crash the process.
     this.onReadable = () =>
       lost(this, (conn.readableLength ?? 0) > 0 ? 'unexpected-data' : 'remote-close');
-    this.onEnd = () => lost(this, 'remote-close');
     this.onClose = () => lost(this, 'remote-close');
     this.onError = () => lost(this, 'error');
   }
@@ -59,7 +60,6 @@ export class IdleEntry<C extends PoolConnection> {
     const conn = this.conn;
     conn.on('error', this.onError);
     conn.on('close', this.onClose);
-    conn.on('end', this.onEnd);
     conn.on('readable', this.onReadable);
   }
 
@@ -67,7 +67,6 @@ export class IdleEntry<C extends PoolConnection> {
   unwatch(): void {
     const conn = this.conn;
     conn.off('readable', this.onReadable);
-    conn.off('end', this.onEnd);
     conn.off('close', this.onClose);
     conn.off('error', this.onError);
   }

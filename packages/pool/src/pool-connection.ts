@@ -1,5 +1,5 @@
 /** The events the pool watches on an idle connection. */
-export type WatchedEvent = 'readable' | 'end' | 'close' | 'error';
+export type WatchedEvent = 'readable' | 'close' | 'error';
 
 /**
  * What the pool needs of a connection: a `node:net` `Socket` or `node:tls` `TLSSocket` fits as

@@ -29,15 +29,14 @@ export class FakeConnection extends EventEmitter implements PoolConnection {
     this.emit('readable');
   }
 
-  /** The peer closed its side. */
+  /** The peer closed its side: like a socket, 'readable' with nothing buffered. */
   hangUp(): void {
-    this.readableEnded = true;
-    this.emit('end');
+    this.emit('readable');
   }
 
   /** Listeners the pool left behind (none may remain on a connection it handed out). */
   watchers(): number {
-    return (['readable', 'end', 'close', 'error'] as const).reduce(
+    return (['readable', 'close', 'error'] as const).reduce(
       (n, event) => n + this.listenerCount(event),
       0,
     );
