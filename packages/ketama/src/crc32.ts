@@ -9,20 +9,33 @@ const POLYNOMIAL = 0xedb88320;
 /** Register value before the first byte (ngx_crc32_init) and the final XOR (ngx_crc32_final). */
 export const CRC32_INIT = 0xffffffff;
 
-function buildTable(): Int32Array {
+function buildTables(): Int32Array {
   // Int32Array, not Uint32Array: every XOR in the hot loop yields an int32 anyway, and reading
   // int32 elements keeps V8 on small-integer arithmetic without float conversions.
-  const table = new Int32Array(256);
+  // Four tables back to back for slicing-by-4 (Kounavis and Berry, "A Systematic Approach to
+  // Building High Performance Software-based CRC Generators", 2005): table k, at offset 256 * k,
+  // is the register change of a byte followed by k zero bytes, so four input bytes cost four
+  // independent lookups instead of a chain of four.
+  const tables = new Int32Array(256 * 4);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? POLYNOMIAL ^ (c >>> 1) : c >>> 1;
-    table[n] = c;
+    tables[n] = c;
   }
-  return table;
+  for (let n = 0; n < 256; n++) {
+    let c = tables[n]!;
+    for (let k = 1; k < 4; k++) {
+      c = tables[c & 0xff]! ^ (c >>> 8);
+      tables[256 * k + n] = c;
+    }
+  }
+  return tables;
 }
 
+const TABLES = buildTables();
+
 /** Byte-at-a-time lookup table: TABLE[b] is the register change for input byte b. */
-export const CRC32_TABLE: Int32Array = buildTable();
+export const CRC32_TABLE: Int32Array = TABLES.subarray(0, 256);
 
 /**
  * Feeds `bytes[start..end)` into a CRC register (not yet inverted) and returns the new register.
@@ -34,9 +47,18 @@ export function crc32UpdateBytes(
   start: number,
   end: number,
 ): number {
-  const table = CRC32_TABLE;
+  const t = TABLES;
   let c = register | 0;
-  for (let i = start; i < end; i++) c = table[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  let i = start;
+  for (const last4 = end - 4; i <= last4; i += 4) {
+    c ^= bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
+    c =
+      t[768 + (c & 0xff)]! ^
+      t[512 + ((c >>> 8) & 0xff)]! ^
+      t[256 + ((c >>> 16) & 0xff)]! ^
+      t[c >>> 24]!;
+  }
+  for (; i < end; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return c;
 }
 
@@ -46,11 +68,27 @@ export function crc32UpdateBytes(
  * `Buffer.from(text, 'utf8')` do, so a string key and its encoded bytes hash alike.
  */
 export function crc32UpdateString(register: number, text: string): number {
-  const table = CRC32_TABLE;
+  const table = TABLES;
   let c = register | 0;
   const length = text.length;
   for (let i = 0; i < length; i++) {
     let code = text.charCodeAt(i);
+    if (i + 3 < length) {
+      // Four ASCII characters at once (slicing-by-4), the common case for URLs and ids.
+      const c1 = text.charCodeAt(i + 1);
+      const c2 = text.charCodeAt(i + 2);
+      const c3 = text.charCodeAt(i + 3);
+      if ((code | c1 | c2 | c3) < 0x80) {
+        c ^= code | (c1 << 8) | (c2 << 16) | (c3 << 24);
+        c =
+          table[768 + (c & 0xff)]! ^
+          table[512 + ((c >>> 8) & 0xff)]! ^
+          table[256 + ((c >>> 16) & 0xff)]! ^
+          table[c >>> 24]!;
+        i += 3;
+        continue;
+      }
+    }
     if (code < 0x80) {
       c = table[(c ^ code) & 0xff]! ^ (c >>> 8);
       continue;

@@ -38,8 +38,34 @@ describe('crc32', () => {
     expect(crc32('😀x')).toBe(zlibCrc32(Buffer.from([0xf0, 0x9f, 0x98, 0x80, 0x78])));
   });
 
+  it('handles runs of ASCII (four at a time) broken by multi-byte characters at any position', () => {
+    const mostlyAscii = fc.string({
+      unit: fc.oneof(
+        {
+          weight: 6,
+          arbitrary: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)),
+        },
+        {
+          weight: 1,
+          arbitrary: fc.integer({ min: 0x80, max: 0xffff }).map((c) => String.fromCharCode(c)),
+        },
+        { weight: 1, arbitrary: fc.constantFrom('😀', '\udc00', '\ud800') },
+      ),
+      maxLength: 80,
+    });
+    fc.assert(
+      fc.property(mostlyAscii, (text) => {
+        expect(crc32(text)).toBe(zlibCrc32(Buffer.from(text, 'utf8')));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('accepts subarrays (views with an offset) as their own bytes', () => {
     const whole = new TextEncoder().encode('xx123456789yy');
     expect(crc32(whole.subarray(2, 11))).toBe(0xcbf43926);
+    for (let start = 0; start < 6; start++) {
+      expect(crc32(whole.subarray(start))).toBe(zlibCrc32(Buffer.from(whole.subarray(start))));
+    }
   });
 });
