@@ -214,6 +214,10 @@ describe('agreement with nginx hash $arg_k consistent', () => {
     expect(chosen.size).toBe(17);
   }, 120_000);
 
+  it('fails with install instructions where nginx is missing (it never skips)', () => {
+    expect(() => findNginx(['/nonexistent/sbin/nginx'])).toThrow(/apt-get install nginx-light/);
+  });
+
   it("shows why an empty key is the caller's business: nginx round-robins it", async () => {
     // ngx_http_upstream_get_chash_peer falls back to round robin when the key is empty; a
     // stateless ring cannot, so Continuum answers as Pingora does (CRC-32 0: the first point).

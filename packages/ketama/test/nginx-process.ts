@@ -9,8 +9,8 @@ import { join } from 'node:path';
 const CANDIDATES = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'];
 
 /** The nginx binary, or a clear error saying how to get one. */
-export function findNginx(): string {
-  const found = CANDIDATES.find((path) => existsSync(path));
+export function findNginx(candidates: readonly string[] = CANDIDATES): string {
+  const found = candidates.find((path) => existsSync(path));
   if (found === undefined) {
     throw new Error(
       'nginx is not installed: this test compares the ring with a real nginx. Install the Debian ' +
