@@ -2,7 +2,7 @@ import { PingoraError } from '@pingora-ts/error';
 import { GlobalOrder } from './global-order.js';
 import { HotStack } from './hot-stack.js';
 import { IdleEntry, type LostHandler, unusableReason } from './idle-entry.js';
-import { type IdleTimers, nodeTimers } from './idle-timers.js';
+import { defaultPoolTimers, type OwnedPoolTimers, type PoolTimers } from './idle-timers.js';
 import type { ConnectionMeta, PoolConnection, TakenConnection } from './pool-connection.js';
 import { checkIdleTimeout, type PoolOptions, resolvePoolOptions } from './pool-options.js';
 import { type EvictionReason, PoolCounters, type PoolStats } from './pool-stats.js';
@@ -44,18 +44,26 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
   /** Every idle connection, to refuse a second `put` of one already idle. */
   private readonly idleByConn = new Map<C, IdleEntry<C>>();
   private readonly order: GlobalOrder<C>;
-  private readonly timers: IdleTimers;
+  private readonly timers: PoolTimers;
+  /** The default timers, which the pool made and so closes; `undefined` when injected. */
+  private readonly ownTimers: OwnedPoolTimers | undefined;
   private readonly counters = new PoolCounters();
   private readonly lost: LostHandler<C>;
   private nextId = 1;
   private isClosed = false;
 
-  constructor(options: PoolOptions = {}) {
+  /**
+   * @param options - caps and idle timeout, see {@link POOL_DEFAULTS}.
+   * @param timers - clock and idle timers; by default a timer wheel the pool owns. Injected
+   *   timers stay the caller's (the pool cancels its own deadlines on `close()`, nothing more).
+   */
+  constructor(options: PoolOptions = {}, timers?: PoolTimers) {
     const resolved = resolvePoolOptions(options);
     this.maxIdle = resolved.maxIdle;
     this.maxIdlePerKey = resolved.maxIdlePerKey;
     this.idleTimeoutMs = resolved.idleTimeoutMs;
-    this.timers = nodeTimers();
+    this.ownTimers = timers === undefined ? defaultPoolTimers() : undefined;
+    this.timers = timers ?? this.ownTimers!;
     this.lost = (entry, reason) => this.discard(entry, reason, true);
     this.order = new GlobalOrder<C>(this.maxIdle, (entry) =>
       this.discard(entry, 'global-cap', false),
@@ -179,7 +187,7 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
     if (this.isClosed) return;
     this.isClosed = true;
     for (const entry of [...this.idleByConn.values()]) this.discard(entry, 'explicit', true);
-    this.timers.close();
+    this.ownTimers?.close();
   }
 
   /** Takes `entry` out of every structure; `true` if it was still idle. */

@@ -1,19 +1,23 @@
 /**
- * The idle-timer seam of the pool: arms one deadline per idle connection and cancels it when
- * the connection is taken or evicted. PROVISIONAL: setTimeout-based until @pingora-ts/timeout
- * lands.
+ * What the pool needs of a timer service: a clock and one cancellable deadline per idle
+ * connection. The default is built on `@pingora-ts/timeout`; tests inject a manual one so idle
+ * timeouts are exact.
  */
-export interface IdleTimers {
-  /** Calls `onExpire` once after `delayMs`; returns a function that cancels it. */
-  schedule(delayMs: number, onExpire: () => void): () => void;
-  /** Current time of the timers' clock, ms. */
+export interface PoolTimers {
+  /** Current time, ms (any origin; only differences are used). */
   now(): number;
-  /** Cancels everything still pending. */
+  /** Calls `onExpire` once, `delayMs` from now; returns a function that cancels it. */
+  schedule(delayMs: number, onExpire: () => void): () => void;
+}
+
+/** Timers the pool made itself and must release on `close()`. */
+export interface OwnedPoolTimers extends PoolTimers {
+  /** Cancels everything still pending and releases the underlying timer. */
   close(): void;
 }
 
-/** Provisional timers on setTimeout. */
-export function nodeTimers(): IdleTimers {
+/** PROVISIONAL default on setTimeout, until @pingora-ts/timeout lands. */
+export function defaultPoolTimers(): OwnedPoolTimers {
   const pending = new Set<NodeJS.Timeout>();
   return {
     schedule(delayMs, onExpire) {

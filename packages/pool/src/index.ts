@@ -23,6 +23,7 @@
  * @packageDocumentation
  */
 export { ConnectionPool } from './connection-pool.js';
+export type { PoolTimers } from './idle-timers.js';
 export {
   type PeerDescriptor,
   type PeerOptionValue,

@@ -2,14 +2,20 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConnectionPool, EVICTION_REASONS, type EvictionReason } from '../src/index.js';
 import { FakeConnection } from './fake-connection.js';
+import { ManualTimers } from './manual-timers.js';
 
 // The reference model: every idle connection in one array in `put` order (oldest first).
 // take(key) = the newest of key (LIFO); the per-key cap drops the key's oldest; the global cap
 // drops the oldest of all (LRU across keys: idle connections are only touched by put/take).
+// Each has a deadline (put time + idle timeout); moving the clock past it drops it.
 interface ModelEntry {
   readonly id: number;
   readonly key: string;
+  readonly since: number;
+  readonly deadline: number;
 }
+
+const POOL_IDLE_TIMEOUT = 10;
 
 class Model {
   readonly idle: ModelEntry[] = [];
@@ -19,27 +25,30 @@ class Model {
   >;
   hits = 0;
   misses = 0;
+  now = 0;
 
   constructor(
     readonly maxIdle: number,
     readonly maxIdlePerKey: number,
   ) {}
 
-  put(id: number, key: string): boolean {
+  put(id: number, key: string, idleTimeoutMs: number | undefined): boolean {
     if (this.maxIdlePerKey === 0) return this.refuse('per-key-cap');
     if (this.maxIdle === 0) return this.refuse('global-cap');
-    this.idle.push({ id, key });
+    const timeout = idleTimeoutMs ?? POOL_IDLE_TIMEOUT;
+    const deadline = timeout === 0 ? Number.POSITIVE_INFINITY : this.now + timeout;
+    this.idle.push({ id, key, since: this.now, deadline });
     const ofKey = this.idle.filter((e) => e.key === key);
     if (ofKey.length > this.maxIdlePerKey) this.drop(ofKey[0]!.id, 'per-key-cap');
     if (this.idle.length > this.maxIdle) this.drop(this.idle[0]!.id, 'global-cap');
     return true;
   }
 
-  take(key: string): number | undefined {
+  take(key: string): ModelEntry | undefined {
     for (let i = this.idle.length - 1; i >= 0; i--) {
       if (this.idle[i]!.key === key) {
         this.hits++;
-        return this.idle.splice(i, 1)[0]!.id;
+        return this.idle.splice(i, 1)[0]!;
       }
     }
     this.misses++;
@@ -50,6 +59,12 @@ class Model {
     const ofKey = this.idle.filter((e) => e.key === key);
     for (const e of ofKey) this.drop(e.id, 'explicit');
     return ofKey.length;
+  }
+
+  advance(ms: number): void {
+    this.now += ms;
+    for (const e of this.idle.filter((e) => e.deadline <= this.now))
+      this.drop(e.id, 'idle-timeout');
   }
 
   drop(id: number, reason: EvictionReason): void {
@@ -66,7 +81,8 @@ class Model {
 }
 
 type Op =
-  | { readonly op: 'put'; readonly key: string }
+  | { readonly op: 'put'; readonly key: string; readonly timeout: number | undefined }
+  | { readonly op: 'advance'; readonly ms: number }
   | { readonly op: 'take'; readonly key: string }
   | { readonly op: 'evict'; readonly key: string }
   | {
@@ -74,11 +90,19 @@ type Op =
       readonly pick: number;
       readonly event: 'close' | 'data' | 'end' | 'error';
     }
-  | { readonly op: 'return'; readonly pick: number; readonly key: string };
+  | {
+      readonly op: 'return';
+      readonly pick: number;
+      readonly key: string;
+      readonly timeout: number | undefined;
+    };
 
 const keyArb = fc.constantFrom('a', 'b', 'c', 'd');
+// undefined: the pool's default; 0: never times out.
+const timeoutArb = fc.constantFrom(undefined, 0, 5, 20);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ op: fc.constant('put' as const), key: keyArb }),
+  fc.record({ op: fc.constant('put' as const), key: keyArb, timeout: timeoutArb }),
+  fc.record({ op: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 15 }) }),
   fc.record({ op: fc.constant('take' as const), key: keyArb }),
   fc.record({ op: fc.constant('evict' as const), key: keyArb }),
   fc.record({
@@ -86,22 +110,27 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     pick: fc.nat(),
     event: fc.constantFrom('close' as const, 'data' as const, 'end' as const, 'error' as const),
   }),
-  fc.record({ op: fc.constant('return' as const), pick: fc.nat(), key: keyArb }),
+  fc.record({
+    op: fc.constant('return' as const),
+    pick: fc.nat(),
+    key: keyArb,
+    timeout: timeoutArb,
+  }),
 );
 
 describe('ConnectionPool against a reference model (fake connections)', () => {
-  it('takes LIFO per key, evicts LRU across keys, honours both caps, never hands out twice', () => {
+  it('takes LIFO per key, evicts LRU across keys, honours caps and idle timeouts, never hands out twice', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 6 }),
         fc.integer({ min: 0, max: 4 }),
         fc.array(opArb, { maxLength: 120 }),
         (maxIdle, maxIdlePerKey, ops) => {
-          const pool = new ConnectionPool<FakeConnection>({
-            maxIdle,
-            maxIdlePerKey,
-            idleTimeoutMs: 0,
-          });
+          const timers = new ManualTimers();
+          const pool = new ConnectionPool<FakeConnection>(
+            { maxIdle, maxIdlePerKey, idleTimeoutMs: POOL_IDLE_TIMEOUT },
+            timers,
+          );
           const model = new Model(maxIdle, maxIdlePerKey);
           const conns = new Map<number, FakeConnection>();
           const out = new Map<number, string>(); // handed out, not yet returned
@@ -111,12 +140,17 @@ describe('ConnectionPool against a reference model (fake connections)', () => {
               if (o.op === 'put') {
                 const conn = new FakeConnection(nextId++);
                 conns.set(conn.id, conn);
-                expect(pool.put(o.key, conn)).toBe(model.put(conn.id, o.key));
+                const meta = o.timeout === undefined ? {} : { idleTimeoutMs: o.timeout };
+                expect(pool.put(o.key, conn, meta)).toBe(model.put(conn.id, o.key, o.timeout));
+              } else if (o.op === 'advance') {
+                timers.advance(o.ms);
+                model.advance(o.ms);
               } else if (o.op === 'take') {
                 const got = pool.take(o.key);
                 const want = model.take(o.key);
-                expect(got?.conn.id).toBe(want);
+                expect(got?.conn.id).toBe(want?.id);
                 if (got !== undefined) {
+                  expect(got.idleMs).toBe(model.now - want!.since);
                   expect(out.has(got.conn.id)).toBe(false);
                   expect(got.conn.destroyed).toBe(false);
                   expect(got.conn.watchers()).toBe(0);
@@ -129,7 +163,8 @@ describe('ConnectionPool against a reference model (fake connections)', () => {
                 if (ids.length === 0) continue;
                 const id = ids[o.pick % ids.length]!;
                 out.delete(id);
-                expect(pool.put(o.key, conns.get(id)!)).toBe(model.put(id, o.key));
+                const meta = o.timeout === undefined ? {} : { idleTimeoutMs: o.timeout };
+                expect(pool.put(o.key, conns.get(id)!, meta)).toBe(model.put(id, o.key, o.timeout));
               } else {
                 // The peer acts on one idle connection: it must be evicted at once.
                 if (model.idle.length === 0) continue;
@@ -155,6 +190,8 @@ describe('ConnectionPool against a reference model (fake connections)', () => {
               expect(stats.hits).toBe(model.hits);
               expect(stats.misses).toBe(model.misses);
               expect(stats.idle).toBeLessThanOrEqual(maxIdle);
+              // One armed deadline per idle connection that can time out: none leak.
+              expect(timers.armed).toBe(model.idle.filter((e) => e.deadline !== Infinity).length);
             }
             // Exactly the idle ones and the ones handed out are alive.
             const idleIds = new Set(model.idle.map((e) => e.id));
@@ -164,6 +201,7 @@ describe('ConnectionPool against a reference model (fake connections)', () => {
           } finally {
             pool.close();
           }
+          expect(timers.armed).toBe(0);
           for (const id of out.keys()) expect(conns.get(id)!.destroyed).toBe(false);
           for (const [id, conn] of conns) if (!out.has(id)) expect(conn.destroyed).toBe(true);
         },
