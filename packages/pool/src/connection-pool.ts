@@ -54,7 +54,7 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
 
   /**
    * @param options - caps and idle timeout, see {@link POOL_DEFAULTS}.
-   * @param timers - clock and idle timers; by default a timer wheel the pool owns. Injected
+   * @param timers - clock and idle timers; by default ones the pool makes and owns. Injected
    *   timers stay the caller's (the pool cancels its own deadlines on `close()`, nothing more).
    */
   constructor(options: PoolOptions = {}, timers?: PoolTimers) {

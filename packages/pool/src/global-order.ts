@@ -2,8 +2,11 @@ import type { IdleEntry } from './idle-entry.js';
 import type { PoolConnection } from './pool-connection.js';
 
 /**
- * The global LRU over all idle connections of all keys. PROVISIONAL (a Map in insertion
- * order) until @pingora-ts/lru lands.
+ * The global LRU over all idle connections of all keys, by connection id. An idle entry is
+ * never touched in place (`take` removes it, `put` adds it back as the newest), so a Map's
+ * insertion order is exactly least-recently-returned first, and add, remove and evict-oldest
+ * are O(1). Meant to move onto `@pingora-ts/lru` (its count limit and eviction callback) once
+ * that package exports its API; this class is the only place that would change.
  */
 export class GlobalOrder<C extends PoolConnection> {
   private readonly entries = new Map<number, IdleEntry<C>>();

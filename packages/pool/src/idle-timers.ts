@@ -1,7 +1,6 @@
 /**
  * What the pool needs of a timer service: a clock and one cancellable deadline per idle
- * connection. The default is built on `@pingora-ts/timeout`; tests inject a manual one so idle
- * timeouts are exact.
+ * connection. Tests inject a manual one so idle timeouts are exact.
  */
 export interface PoolTimers {
   /** Current time, ms (any origin; only differences are used). */
@@ -16,7 +15,11 @@ export interface OwnedPoolTimers extends PoolTimers {
   close(): void;
 }
 
-/** PROVISIONAL default on setTimeout, until @pingora-ts/timeout lands. */
+/**
+ * The default timers: one `setTimeout` per idle connection and `performance.now()` (monotonic).
+ * Meant to move onto a `@pingora-ts/timeout` wheel (one Node timer for all deadlines) once that
+ * package exports its API; this function is the only place that would change.
+ */
 export function defaultPoolTimers(): OwnedPoolTimers {
   const pending = new Set<NodeJS.Timeout>();
   return {
