@@ -9,6 +9,7 @@ import {
   HTTP_APP,
   isAlive,
   scratchDir,
+  selfSignedCert,
   sleep,
   track,
   writeConfig,
@@ -167,25 +168,41 @@ describe('pingora-ts-server', () => {
     expect(cli.output).not.toMatch(/exited/);
   });
 
-  it('shares listeners through the master when reuse_port is off, and SIGINT stops it fast', async () => {
+  it('shares TCP, TLS and Unix listeners through the master when reuse_port is off; SIGINT stops it fast', async () => {
     const dir = scratchDir();
     const port = await freePort();
+    const tlsPort = await freePort();
     const sock = join(dir, 'web.sock');
+    const { cert, key } = selfSignedCert(dir);
     const file = writeConfig(
       dir,
       `workers: 2\nreuse_port: false\ngrace_period_seconds: 60\nfast_shutdown_seconds: 0.5\n${service(
-        `      - address: 127.0.0.1:${port}\n      - path: ${sock}\n`,
+        `      - address: 127.0.0.1:${port}\n      - path: ${sock}\n      - address: 127.0.0.1:${tlsPort}\n        tls: { cert_file: ${cert}, key_file: ${key} }\n`,
       )}`,
     );
     const cli = new CliProcess(['-c', file]);
     const pids = await cli.workerPids();
     const servedBy = new Set<number>();
-    for (let i = 0; i < 8; i++)
+    for (let i = 0; i < 8; i++) {
       servedBy.add(Number((await get(`http://127.0.0.1:${port}/pid`)).body));
-    for (let i = 0; i < 4; i++)
+    }
+    for (let i = 0; i < 4; i++) {
       servedBy.add(Number((await get('http://localhost/pid', sock)).body));
+    }
     // Round-robin: both workers got connections.
     expect([...servedBy].sort()).toEqual([...pids].sort());
+    // TLS: the master passes the raw connection, the worker runs the handshake.
+    const secure = new Agent({ connect: { ca: readFileSync(cert) } });
+    const tlsServedBy = new Set<number>();
+    for (let i = 0; i < 4; i++) {
+      const res = await request(`https://127.0.0.1:${tlsPort}/pid`, {
+        dispatcher: secure,
+        reset: true,
+      });
+      tlsServedBy.add(Number(await res.body.text()));
+    }
+    await secure.close();
+    expect([...tlsServedBy].sort()).toEqual([...pids].sort());
     // A request that would outlive the fast grace period is cut, and the server still exits 0.
     const slow = get(`http://127.0.0.1:${port}/slow?ms=20000`).catch((error: unknown) => error);
     await sleep(200);
