@@ -22,6 +22,8 @@ export interface BindOptions {
   readonly reusePort: boolean;
   /** Accepted sockets are not read from, so they can be passed to another process. */
   readonly pauseOnConnect?: boolean;
+  /** Where errors of the listening socket after it is bound go (accept failing with EMFILE). */
+  readonly log?: (line: string) => void;
 }
 
 /**
@@ -63,6 +65,9 @@ export class BoundListener {
    */
   async listen(options: BindOptions): Promise<void> {
     const server = this.server;
+    // Without a listener, an accept error (EMFILE when out of descriptors) would be thrown
+    // and take the process down; libuv goes on accepting once descriptors are free again.
+    server.on('error', (error) => options.log?.(`listener ${this.info.address}: ${String(error)}`));
     if (options.pauseOnConnect) {
       // net.Server reads this private field; there is no setter after construction.
       (server as unknown as { pauseOnConnect: boolean }).pauseOnConnect = true;

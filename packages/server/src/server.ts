@@ -91,7 +91,7 @@ export class Server {
         this.bound.push(listener);
         if (passedIn.has(key)) continue;
         try {
-          await listener.listen({ reusePort: this.reusePort });
+          await listener.listen({ reusePort: this.reusePort, log: this.log });
         } catch (error) {
           this.stopAccepting();
           throw error;

@@ -226,7 +226,7 @@ export class Supervisor {
             ? { path: listener.path }
             : { address: listener.address as string };
         const bound = new BoundListener(raw, key, service.name, (socket) => this.pass(key, socket));
-        await bound.listen({ reusePort: false, pauseOnConnect: true });
+        await bound.listen({ reusePort: false, pauseOnConnect: true, log: this.log });
         this.shared.set(key, bound);
       }
     }

@@ -153,6 +153,18 @@ describe('pingora-ts-server', () => {
     expect(isAlive(cli.child.pid ?? 0)).toBe(true);
   });
 
+  it('SIGHUP with a broken config keeps the running workers', async () => {
+    const dir = scratchDir();
+    const port = await freePort();
+    const file = writeConfig(dir, `workers: 1\n${service(`      - address: 127.0.0.1:${port}\n`)}`);
+    const cli = new CliProcess(['-c', file]);
+    const [pid] = await cli.workerPids();
+    writeConfig(dir, `workers: 1\nworkerz: 2\n${service(`      - address: 127.0.0.1:${port}\n`)}`);
+    cli.child.kill('SIGHUP');
+    await cli.waitFor(/restart aborted, keeping the running workers: .*unknown key "workerz"/);
+    expect(await get(`http://127.0.0.1:${port}/pid`)).toEqual({ status: 200, body: String(pid) });
+  });
+
   it('an uncaught error in one connection does not take the worker down', async () => {
     const dir = scratchDir();
     const port = await freePort();
