@@ -1,3 +1,5 @@
+import { monotonicClock, TimerWheel } from '@pingora-ts/timeout';
+
 /**
  * What the pool needs of a timer service: a clock and one cancellable deadline per idle
  * connection. Tests inject a manual one so idle timeouts are exact.
@@ -16,28 +18,20 @@ export interface OwnedPoolTimers extends PoolTimers {
 }
 
 /**
- * The default timers: one `setTimeout` per idle connection and `performance.now()` (monotonic).
- * Meant to move onto a `@pingora-ts/timeout` wheel (one Node timer for all deadlines) once that
- * package exports its API; this function is the only place that would change.
+ * The default timers: a `@pingora-ts/timeout` wheel the pool owns (one Node timer for all idle
+ * deadlines, a few pointer writes per arm and cancel, at most one 10 ms tick late; unref'd so
+ * idle deadlines alone never keep the process alive) on its monotonic clock.
  */
 export function defaultPoolTimers(): OwnedPoolTimers {
-  const pending = new Set<NodeJS.Timeout>();
+  const wheel = new TimerWheel({ unref: true, clock: monotonicClock });
   return {
+    now: () => monotonicClock.now(),
     schedule(delayMs, onExpire) {
-      const t = setTimeout(() => {
-        pending.delete(t);
-        onExpire();
-      }, delayMs);
-      pending.add(t);
+      const d = wheel.deadline(delayMs, onExpire);
       return () => {
-        clearTimeout(t);
-        pending.delete(t);
+        d.cancel();
       };
     },
-    now: () => performance.now(),
-    close() {
-      for (const t of pending) clearTimeout(t);
-      pending.clear();
-    },
+    close: () => wheel.close(),
   };
 }
