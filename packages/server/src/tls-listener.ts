@@ -3,6 +3,10 @@ import { createServer, type TLSSocket, type Server as TlsServer } from 'node:tls
 import { PingoraError } from '@pingora-ts/error';
 import type { TlsListenerConfig } from './config.js';
 
+// TLS listeners take node:tls options directly for now: @pingora-ts/tls (level 2) exported no
+// server-context API yet when this was written. Once it does (SNI selection, session ticket
+// keys), build the secure context there and keep this file as the listener's glue.
+
 /**
  * A `tls.Server` for a TLS listener: certificate and key read from their PEM files now, so a
  * missing file fails the worker's start (and the upgrade) instead of the first handshake.
