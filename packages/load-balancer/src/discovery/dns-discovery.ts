@@ -3,6 +3,7 @@ import { PingoraError } from '@pingora-ts/error';
 import { type Clock, monotonicClock } from '@pingora-ts/timeout';
 import { Backend } from '../backend.js';
 import type { DiscoveryResult, ServiceDiscovery } from './service-discovery.js';
+import { querySrv } from './srv-query.js';
 
 /** Which records name the backends. */
 export type DnsRecordType = 'A' | 'AAAA' | 'A+AAAA' | 'SRV';
@@ -13,12 +14,13 @@ export interface AddressWithTtl {
   ttl: number;
 }
 
-/** An SRV record (RFC 2782), as node:dns returns it. */
+/** An SRV record (RFC 2782), as node:dns returns it, with its TTL (seconds) when known. */
 export interface SrvRecordLike {
   name: string;
   port: number;
   priority: number;
   weight: number;
+  ttl?: number;
 }
 
 /** The part of node:dns's promise `Resolver` discovery uses; injectable for other transports. */
@@ -76,8 +78,9 @@ const EMPTY_ANSWER = new Set(['ENODATA', 'ENOTFOUND']);
  * TTL is over. SRV: only the lowest priority present is used (RFC 2782: clients must try the
  * lowest-numbered priority first); weight 0 counts as 1.
  *
- * node:dns reports no TTL for SRV records themselves; the TTL of an SRV answer is that of the
- * target addresses.
+ * node:dns reports no TTL for SRV records, so SRV queries go through a small DNS client of
+ * this package (UDP with EDNS(0), TCP when truncated) to the same servers; the TTL of an SRV
+ * answer is the smallest of the SRV records' and their targets' addresses'.
  *
  * Failures (timeouts, SERVFAIL, refused) reject with a `PingoraError` so the load balancer keeps
  * its backends; a name without records yields an empty set.
@@ -167,6 +170,10 @@ export class DnsDiscovery implements ServiceDiscovery {
     const lookups = await Promise.all(chosen.map((r) => this.#lookup(r.name, 'A+AAAA')));
     const backends: Backend[] = [];
     let ttl: number | undefined;
+    for (const record of chosen) {
+      if (record.ttl !== undefined)
+        ttl = ttl === undefined ? record.ttl : Math.min(ttl, record.ttl);
+    }
     for (const [i, record] of chosen.entries()) {
       const addresses = lookups[i]!;
       const t = minTtl(addresses);
@@ -203,6 +210,7 @@ export class DnsDiscovery implements ServiceDiscovery {
     } catch (error) {
       const code = (error as { code?: unknown } | null)?.code;
       if (typeof code === 'string' && EMPTY_ANSWER.has(code)) return [];
+      if (error instanceof PingoraError) throw error;
       throw PingoraError.because('ConnectError', `DNS discovery: resolving ${what}`, error);
     }
   }
@@ -214,11 +222,14 @@ function minTtl(records: readonly AddressWithTtl[]): number | undefined {
   return ttl;
 }
 
+/** node:dns for addresses; this package's SRV client (which keeps TTLs) for SRV. */
 function nodeResolver(options: DnsDiscoveryOptions): DnsResolverLike {
-  const resolver = new Resolver({
-    timeout: options.queryTimeoutMs ?? DNS_DEFAULTS.queryTimeoutMs,
-    tries: DNS_DEFAULTS.tries,
-  });
+  const timeout = options.queryTimeoutMs ?? DNS_DEFAULTS.queryTimeoutMs;
+  const resolver = new Resolver({ timeout, tries: DNS_DEFAULTS.tries });
   if (options.servers !== undefined) resolver.setServers([...options.servers]);
-  return resolver;
+  return {
+    resolve4: (name, ttl) => resolver.resolve4(name, ttl),
+    resolve6: (name, ttl) => resolver.resolve6(name, ttl),
+    resolveSrv: (name) => querySrv(name, resolver.getServers(), timeout),
+  };
 }

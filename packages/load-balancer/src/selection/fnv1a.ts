@@ -8,7 +8,21 @@ export function fnv1a32(key: string | Uint8Array): number {
     for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
     return h >>> 0;
   }
-  for (let i = 0; i < key.length; i++) {
+  // ASCII (nearly every path and host) hashes one char code per byte in a tight loop.
+  const length = key.length;
+  let i = 0;
+  for (; i < length; i++) {
+    const c = key.charCodeAt(i);
+    if (c >= 0x80) break;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return i === length ? h >>> 0 : hashUtf8Tail(key, i, h);
+}
+
+/** Continues the hash from index `start` of `key`, encoding UTF-8 on the fly. */
+function hashUtf8Tail(key: string, start: number, hash: number): number {
+  let h = hash;
+  for (let i = start; i < key.length; i++) {
     let c = key.charCodeAt(i);
     if (c < 0x80) {
       h = Math.imul(h ^ c, 0x01000193);
