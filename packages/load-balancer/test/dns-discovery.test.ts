@@ -2,6 +2,13 @@ import { ManualClock } from '@pingora-ts/timeout';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DnsDiscovery, LoadBalancer } from '../src/index.js';
 import { Dnsmasq } from './dnsmasq.js';
+import { trackHandles } from './leak-check.js';
+
+let checkHandles: () => Promise<void>;
+beforeAll(() => {
+  checkHandles = trackHandles();
+});
+afterAll(() => checkHandles());
 
 const DOMAIN = 'svc.test';
 const SRV = [

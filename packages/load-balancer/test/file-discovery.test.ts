@@ -2,8 +2,15 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PingoraError } from '@pingora-ts/error';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FileDiscovery, LoadBalancer, parseBackendList } from '../src/index.js';
+import { trackHandles } from './leak-check.js';
+
+let checkHandles: () => Promise<void>;
+beforeAll(() => {
+  checkHandles = trackHandles();
+});
+afterAll(() => checkHandles());
 
 function caught(run: () => unknown): PingoraError {
   try {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { PingoraError } from '@pingora-ts/error';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Backend, HttpHealthCheck, TcpHealthCheck } from '../src/index.js';
+import { trackHandles } from './leak-check.js';
 import {
   httpPeer,
   httpsPeer,
@@ -11,6 +12,12 @@ import {
   type TestCertificate,
   tcpPeer,
 } from './peers.js';
+
+let checkHandles: () => Promise<void>;
+beforeAll(() => {
+  checkHandles = trackHandles();
+});
+afterAll(() => checkHandles());
 
 async function failure(promise: Promise<void>): Promise<PingoraError> {
   try {

@@ -1,5 +1,5 @@
 import { ManualClock } from '@pingora-ts/timeout';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Backend,
   type DiscoveryResult,
@@ -9,8 +9,15 @@ import {
   type ServiceDiscovery,
   TcpHealthCheck,
 } from '../src/index.js';
+import { trackHandles } from './leak-check.js';
 import { httpPeer, tcpPeer } from './peers.js';
 import { seededRandom } from './seeded-random.js';
+
+let checkHandles: () => Promise<void>;
+beforeAll(() => {
+  checkHandles = trackHandles();
+});
+afterAll(() => checkHandles());
 
 /** A discovery the test controls, counting its calls. */
 class ScriptedDiscovery implements ServiceDiscovery {

@@ -3,6 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSrvReply, encodeQuery, querySrv } from '../src/discovery/srv-query.js';
 import { DnsDiscovery } from '../src/index.js';
 import { Dnsmasq } from './dnsmasq.js';
+import { trackHandles } from './leak-check.js';
+
+let checkHandles: () => Promise<void>;
+beforeAll(() => {
+  checkHandles = trackHandles();
+});
+afterAll(() => checkHandles());
 
 const DOMAIN = 'srv.test';
 
