@@ -1,4 +1,4 @@
-import type { Backend } from '../backend.js';
+import { type Backend, MAX_WEIGHT } from '../backend.js';
 import type { Accept, Selection, SelectKey } from './selection.js';
 
 /**
@@ -19,13 +19,18 @@ import type { Accept, Selection, SelectKey } from './selection.js';
  */
 export class SmoothWeightedRoundRobin implements Selection {
   readonly backends: readonly Backend[];
-  readonly #weights: Float64Array;
-  readonly #current: Float64Array;
+  // Int32 is enough: current weights stay within [-total, total] and the total is at most
+  // 10,000 (MAX_WEIGHT) per backend.
+  readonly #weights: Int32Array;
+  readonly #current: Int32Array;
 
   constructor(backends: readonly Backend[]) {
     this.backends = backends;
-    this.#weights = Float64Array.from(backends, (b) => b.weight);
-    this.#current = new Float64Array(backends.length);
+    if (backends.length * MAX_WEIGHT > 0x7fffffff) {
+      throw new RangeError('smooth weighted round robin takes at most 214,748 backends');
+    }
+    this.#weights = Int32Array.from(backends, (b) => b.weight);
+    this.#current = new Int32Array(backends.length);
   }
 
   select(_key: SelectKey, maxIterations: number, accept?: Accept): Backend | undefined {
@@ -33,13 +38,21 @@ export class SmoothWeightedRoundRobin implements Selection {
     const list = this.backends;
     const weights = this.#weights;
     const current = this.#current;
+    const n = list.length;
     let best = -1;
+    let bestValue = 0;
     let total = 0;
-    for (let i = 0; i < list.length; i++) {
+    for (let i = 0; i < n; i++) {
       if (accept !== undefined && !accept(list[i]!)) continue;
-      current[i]! += weights[i]!;
-      total += weights[i]!;
-      if (best < 0 || current[i]! > current[best]!) best = i;
+      const weight = weights[i]!;
+      const value = current[i]! + weight;
+      current[i] = value;
+      total += weight;
+      // Strictly greater: the first listed wins a tie, as in nginx.
+      if (best < 0 || value > bestValue) {
+        best = i;
+        bestValue = value;
+      }
     }
     if (best < 0) return undefined;
     current[best]! -= total;
