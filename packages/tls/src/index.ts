@@ -1,6 +1,45 @@
 /**
- * TLS on node:tls: server contexts with SNI and ALPN, upstream verification, mTLS, session resumption, certificate tooling.
+ * TLS for Pingora-TS on node:tls (OpenSSL): server settings with SNI certificate selection,
+ * ALPN, a TLS 1.2 floor, session tickets and certificate reload; an upstream connector that
+ * verifies certificates and names, offers ALPN, speaks mTLS and resumes sessions; and
+ * certificate tooling (a development CA and leaf certificates, made with node-forge and keys
+ * from OpenSSL) for tests, demos and development. TLS records never pass through JavaScript.
+ *
+ * @example
+ * ```ts
+ * import { createCertificate, createCertificateAuthority, inspectCertificate } from '@pingora-ts/tls';
+ *
+ * const ca = createCertificateAuthority();
+ * const leaf = createCertificate(ca, { dnsNames: ['localhost'], ips: ['127.0.0.1'], validityDays: 30 });
+ * console.log(inspectCertificate(leaf.cert).dnsNames);
+ * ```
  *
  * @packageDocumentation
  */
-export {};
+export {
+  type CaOptions,
+  type CertificateInfo,
+  createCertificate,
+  createCertificateAuthority,
+  daysUntilExpiry,
+  inspectCertificate,
+  type KeyPairPem,
+  type LeafOptions,
+} from './certificates.js';
+export {
+  type AlpnPreference,
+  connectTls,
+  TLS_CONNECT_DEFAULTS,
+  type TlsConnection,
+  type TlsPeer,
+  tlsPeerKey,
+} from './connect.js';
+export { matchesServerName } from './server-name.js';
+export {
+  type AlpnProtocol,
+  type CertificateSource,
+  TLS_SERVER_DEFAULTS,
+  type TlsServerOptions,
+  TlsServerSettings,
+} from './server-settings.js';
+export { TlsSessionCache } from './session-cache.js';
