@@ -222,11 +222,11 @@ describe('HTTPS health checks', () => {
   });
   afterAll(() => server.stop());
 
-  it('passes against a server with the test certificate when its CA is trusted', async () => {
-    const tls = { ca: cert.cert, servername: 'localhost' };
+  it('passes against a server whose certificate comes from a trusted test CA', async () => {
+    const tls = { ca: cert.ca, servername: 'localhost' };
     await new HttpHealthCheck({ tls, bodyMatch: 'secure ok' }).check(at(server));
     // The IP literal is in the certificate too (no SNI is sent for it).
-    await new HttpHealthCheck({ tls: { ca: cert.cert } }).check(at(server));
+    await new HttpHealthCheck({ tls: { ca: cert.ca } }).check(at(server));
     await new TcpHealthCheck({ tls }).check(at(server));
   });
 
@@ -236,14 +236,14 @@ describe('HTTPS health checks', () => {
     );
     expect(untrusted.kind).toBe('InvalidCert');
     const wrongName = await failure(
-      new HttpHealthCheck({ tls: { ca: cert.cert, servername: 'other.test' } }).check(at(server)),
+      new HttpHealthCheck({ tls: { ca: cert.ca, servername: 'other.test' } }).check(at(server)),
     );
     expect(wrongName.kind).toBe('InvalidCert');
     await new HttpHealthCheck({ tls: { rejectUnauthorized: false } }).check(at(server));
   });
 
   it('fails when the server stops and passes when it is back', async () => {
-    const check = new HttpHealthCheck({ tls: { ca: cert.cert } });
+    const check = new HttpHealthCheck({ tls: { ca: cert.ca } });
     await server.stop();
     expect((await failure(check.check(at(server)))).kind).toBe('ConnectRefused');
     await server.restart();

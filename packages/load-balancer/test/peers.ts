@@ -1,12 +1,9 @@
 // Real peers for the health-check tests: TCP, HTTP and HTTPS servers on 127.0.0.1 that a test
 // can stop and start again on the same port.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type RequestListener } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createCertificate, createCertificateAuthority } from '@pingora-ts/tls';
 
 /** A server that can be stopped and restarted on its port. */
 export interface Peer {
@@ -78,44 +75,20 @@ export function rawPeer(onSocket: (socket: Socket) => void): Promise<Peer> {
   return peer(() => createTcpServer(onSocket));
 }
 
-/** A self-signed certificate for `localhost` and 127.0.0.1, made by openssl. */
+/** A server certificate for `localhost` and 127.0.0.1 and the CA that issued it (PEM). */
 export interface TestCertificate {
   readonly key: string;
   readonly cert: string;
+  readonly ca: string;
 }
 
-/** Generates a P-256 self-signed certificate with openssl (valid one day). */
+/** Issues a test CA and a leaf from it with @pingora-ts/tls's certificate tooling. */
 export function makeTestCertificate(): TestCertificate {
-  const dir = mkdtempSync(join(tmpdir(), 'lb-cert-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-days',
-        '1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'pipe' },
-    );
-    return {
-      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
-      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const ca = createCertificateAuthority({ commonName: 'load-balancer test CA', validityDays: 1 });
+  const leaf = createCertificate(ca, {
+    dnsNames: ['localhost'],
+    ips: ['127.0.0.1'],
+    validityDays: 1,
+  });
+  return { key: leaf.key, cert: leaf.cert, ca: ca.cert };
 }

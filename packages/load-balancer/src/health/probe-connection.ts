@@ -1,12 +1,15 @@
-import { connect as connectTcp, type Socket } from 'node:net';
-import { checkServerIdentity, connect as connectTls } from 'node:tls';
+import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { fromSystemError, PingoraError } from '@pingora-ts/error';
 import { deadline } from '@pingora-ts/timeout';
+import { connectTls } from '@pingora-ts/tls';
 import type { Backend } from '../backend.js';
 
 /** TLS settings of a probe. */
 export interface ProbeTlsOptions {
-  /** SNI and the name the certificate must carry. Default: the backend's host. */
+  /**
+   * The name to send as SNI and to find in the certificate. Default: the backend's host (an IP
+   * address is then checked against the certificate's IP entries, and no SNI is sent).
+   */
   servername?: string;
   /** Trusted CA certificates (PEM); default Node's bundled roots. */
   ca?: string | Buffer | Array<string | Buffer>;
@@ -22,9 +25,10 @@ export type ProbeExchange = (
 ) => void;
 
 /**
- * Connects to `backend` (TCP, or TLS when `tls` is given), runs `exchange` on the connected
- * socket and settles with its verdict. The whole probe has `timeoutMs`; the socket is destroyed
- * and the deadline cleared however it ends, so a probe never leaves anything open.
+ * Connects to `backend` (TCP with node:net, or TLS through @pingora-ts/tls's `connectTls` when
+ * `tls` is given), runs `exchange` on the connected socket and settles with its verdict. The
+ * whole probe has `timeoutMs`; the socket is destroyed and the deadline cancelled however it
+ * ends, so a probe never leaves anything open.
  */
 export function runProbe(
   backend: Backend,
@@ -34,68 +38,76 @@ export function runProbe(
 ): Promise<void> {
   const what = `health check of ${backend.addr}`;
   return new Promise<void>((resolve, reject) => {
-    let settled = false;
-    let connected = false;
-    const socket = tls === undefined ? openTcp(backend) : openTls(backend, tls);
+    let isSettled = false;
+    let socket: Socket | undefined;
     const finish = (error: PingoraError | undefined): void => {
-      if (settled) return;
-      settled = true;
+      if (isSettled) return;
+      isSettled = true;
       timer.cancel();
-      socket.destroy();
+      socket?.destroy();
       if (error === undefined) resolve();
       else reject(error);
     };
     // A deadline on the shared timer wheel: cheaper than a Node timer per probe.
     const timer = deadline(timeoutMs, () => {
-      const kind = !connected
-        ? tls === undefined
-          ? 'ConnectTimedout'
-          : 'TLSHandshakeTimedout'
-        : 'ReadTimedout';
+      const kind =
+        socket === undefined
+          ? tls === undefined
+            ? 'ConnectTimedout'
+            : 'TLSHandshakeTimedout'
+          : 'ReadTimedout';
       finish(
         PingoraError.explain(kind, `${what}: no answer within ${timeoutMs} ms`, {
           source: 'upstream',
         }),
       );
     });
-    socket.on('error', (error) => {
-      const fallback = !connected && tls !== undefined ? 'TLSHandshakeFailure' : 'ReadError';
-      finish(fromSystemError(error, 'upstream', fallback, what));
-    });
-    socket.on('close', () => {
-      finish(
-        PingoraError.explain('ConnectionClosed', `${what}: closed early`, { source: 'upstream' }),
+    const start = (connected: Socket): void => {
+      if (isSettled) {
+        connected.destroy(); // the deadline passed while connecting
+        return;
+      }
+      socket = connected;
+      connected.on('error', (error) =>
+        finish(fromSystemError(error, 'upstream', 'ReadError', what)),
       );
-    });
-    socket.once(tls === undefined ? 'connect' : 'secureConnect', () => {
-      connected = true;
+      connected.on('close', () => {
+        finish(
+          PingoraError.explain('ConnectionClosed', `${what}: closed early`, { source: 'upstream' }),
+        );
+      });
       exchange(
-        socket,
+        connected,
         () => finish(undefined),
         (error) => finish(error.moreContext(what)),
       );
-    });
+    };
+    if (tls === undefined) {
+      const tcp = connectTcp({ host: backend.host, port: backend.port });
+      tcp.once('error', (error) => {
+        tcp.destroy();
+        finish(fromSystemError(error, 'upstream', 'ConnectError', what));
+      });
+      tcp.once('connect', () => {
+        tcp.removeAllListeners('error');
+        start(tcp);
+      });
+      return;
+    }
+    const name = tls.servername ?? backend.host;
+    connectTls({
+      host: backend.host,
+      port: backend.port,
+      // RFC 6066 section 3: SNI carries host names only; an IP is checked but not sent.
+      ...(isIP(name) === 0 ? { sni: name } : {}),
+      expectedName: name,
+      verify: tls.rejectUnauthorized ?? true,
+      ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+      alpn: 'h1',
+      timeoutMs,
+    }).then(
+      (connection) => start(connection.socket),
+      (error: unknown) => finish(PingoraError.from(error, 'TLSHandshakeFailure', what)),
+    );
   });
-}
-
-function openTcp(backend: Backend): Socket {
-  return connectTcp({ host: backend.host, port: backend.port });
-}
-
-function openTls(backend: Backend, tls: ProbeTlsOptions): Socket {
-  const name = tls.servername ?? backend.host;
-  return connectTls({
-    host: backend.host,
-    port: backend.port,
-    // RFC 6066 section 3: SNI carries host names only, never IP literals.
-    ...(isIpLiteral(name) ? {} : { servername: name }),
-    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
-    rejectUnauthorized: tls.rejectUnauthorized ?? true,
-    // Verify against the configured name, also when SNI had to be left out for an IP.
-    checkServerIdentity: (_host, cert) => checkServerIdentity(name, cert),
-  });
-}
-
-function isIpLiteral(host: string): boolean {
-  return /^[0-9.]+$/.test(host) || host.includes(':');
 }
