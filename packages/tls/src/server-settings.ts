@@ -15,8 +15,8 @@ export interface CertificateSource {
   serverNames?: string[];
 }
 
-/** ALPN protocols the server may select, in its order of preference. */
-export type AlpnProtocol = 'h2' | 'http/1.1';
+/** An ALPN protocol id the server may select: `h2`, `http/1.1`, or any other registered id. */
+export type AlpnProtocol = 'h2' | 'http/1.1' | (string & {});
 
 /** Options of {@link TlsServerSettings}; defaults in {@link TLS_SERVER_DEFAULTS}. */
 export interface TlsServerOptions {
