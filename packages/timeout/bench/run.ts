@@ -9,7 +9,10 @@ const noop = () => {};
 const wheel = new TimerWheel({ tickMs: 10 });
 const PENDING = 100_000;
 const CYCLES = 1_000_000;
+const ROUNDS = 9;
 
+// Node keeps one list per distinct duration: distinct durations (deadlines armed at different
+// moments for different work) are its slow case, one shared duration its fast case. Both shown.
 function pendingWheel(): number {
   const handles = new Array(PENDING);
   for (let i = 0; i < PENDING; i++) handles[i] = wheel.deadline(30_000 + i, noop);
@@ -22,10 +25,16 @@ function pendingNode(): number {
   for (let i = 0; i < PENDING; i++) clearTimeout(handles[i]);
   return PENDING;
 }
-function pendingAbortSignal(): number {
-  // AbortSignal.timeout cannot be cancelled: creating them is its whole cost here.
+function pendingWheelSame(): number {
   const handles = new Array(PENDING);
-  for (let i = 0; i < PENDING; i++) handles[i] = AbortSignal.timeout(30_000 + i);
+  for (let i = 0; i < PENDING; i++) handles[i] = wheel.deadline(30_000, noop);
+  for (let i = 0; i < PENDING; i++) handles[i].cancel();
+  return PENDING;
+}
+function pendingNodeSame(): number {
+  const handles = new Array(PENDING);
+  for (let i = 0; i < PENDING; i++) handles[i] = setTimeout(noop, 30_000);
+  for (let i = 0; i < PENDING; i++) clearTimeout(handles[i]);
   return PENDING;
 }
 function cyclesWheel(): number {
@@ -38,10 +47,41 @@ function cyclesNode(): number {
 }
 
 const pending = await compareOps(
-  { ours: pendingWheel, setTimeout: pendingNode, 'AbortSignal.timeout': pendingAbortSignal },
-  { rounds: 7, warmup: 2 },
+  {
+    ours: pendingWheel,
+    setTimeout: pendingNode,
+    oursSame: pendingWheelSame,
+    setTimeoutSame: pendingNodeSame,
+  },
+  { rounds: ROUNDS, warmup: 2 },
 );
-const cycles = await compareOps({ ours: cyclesWheel, setTimeout: cyclesNode }, { rounds: 7 });
+const cycles = await compareOps({ ours: cyclesWheel, setTimeout: cyclesNode }, { rounds: ROUNDS });
+
+/**
+ * AbortSignal.timeout cannot be cancelled, only dropped, and pending ones hold ~840 bytes each,
+ * so they are created in batches of 100k with 1-64 ms timeouts and left to fire (and be
+ * collected) between batches, out of the other candidates' way. Only the creating is timed:
+ * the firing and collecting are free to it. Median creations per second of `rounds` runs.
+ */
+async function abortSignalCreations(total: number, rounds: number): Promise<number> {
+  const BATCH = 100_000;
+  const samples: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    let ns = 0;
+    for (let done = 0; done < total; done += BATCH) {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < BATCH; i++) AbortSignal.timeout(1 + (i & 63));
+      ns += Number(process.hrtime.bigint() - start);
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      gc();
+    }
+    samples.push((total * 1e9) / ns);
+  }
+  samples.sort((x, y) => x - y);
+  return samples[samples.length >> 1]!;
+}
+const abortPending = await abortSignalCreations(PENDING, 5);
+const abortCycles = await abortSignalCreations(CYCLES, 3);
 
 /** Heap bytes per pending timer, measured after a full collection with PENDING alive. */
 function heapPerTimer(create: () => unknown[]): number {
@@ -55,29 +95,66 @@ function heapPerTimer(create: () => unknown[]): number {
   if (alive.length !== PENDING) throw new Error('lost handles');
   return bytes;
 }
+function median3(measure: () => number): number {
+  const samples = [measure(), measure(), measure()].sort((a, b) => a - b);
+  return samples[1]!;
+}
 const heap = {
-  ours: heapPerTimer(() =>
-    Array.from({ length: PENDING }, (_, i) => wheel.deadline(60_000 + i, noop)),
-  ),
-  setTimeout: heapPerTimer(() =>
-    Array.from({ length: PENDING }, (_, i) => setTimeout(noop, 60_000 + i)),
-  ),
+  ours: median3(() => {
+    const bytes = heapPerTimer(() =>
+      Array.from({ length: PENDING }, (_, i) => wheel.deadline(60_000 + i, noop)),
+    );
+    wheel.close();
+    return bytes;
+  }),
+  setTimeout: median3(() => {
+    let handles: NodeJS.Timeout[] = [];
+    const bytes = heapPerTimer(() => {
+      handles = Array.from({ length: PENDING }, (_, i) => setTimeout(noop, 60_000 + i));
+      return handles;
+    });
+    for (const h of handles) clearTimeout(h);
+    return bytes;
+  }),
   'AbortSignal.timeout': heapPerTimer(() =>
     Array.from({ length: PENDING }, (_, i) => AbortSignal.timeout(60_000 + i)),
   ),
 };
 
 report('timeout', 'timers', [
-  row('create+cancel, 100k pending', 'timers/s', pending.ours, 'setTimeout', pending.setTimeout, 5),
+  row(
+    'create+cancel, 100k pending, distinct durations',
+    'timers/s',
+    pending.ours,
+    'setTimeout',
+    pending.setTimeout,
+    5,
+  ),
+  row(
+    'create+cancel, 100k pending, one duration',
+    'timers/s',
+    pending.oursSame,
+    'setTimeout',
+    pending.setTimeoutSame,
+    5,
+  ),
   row(
     'create+cancel, 100k pending',
     'timers/s',
     pending.ours,
     'AbortSignal.timeout (create only)',
-    pending['AbortSignal.timeout'],
+    abortPending,
     5,
   ),
   row('1M create/cancel cycles', 'cycles/s', cycles.ours, 'setTimeout', cycles.setTimeout, 5),
+  row(
+    '1M create/cancel cycles',
+    'cycles/s',
+    cycles.ours,
+    'AbortSignal.timeout (create only)',
+    abortCycles,
+    5,
+  ),
   row('heap per pending timer', 'bytes', heap.ours, 'setTimeout', heap.setTimeout, 1, 'lower'),
   row(
     'heap per pending timer',

@@ -11,8 +11,11 @@ export interface Scheduler {
   unref?(handle: unknown): void;
 }
 
+// Read once: `globalThis.performance` is a lazy accessor in Node, a cost on every deadline.
+const perf = performance;
+
 /** `performance.now()`: monotonic, unaffected by wall-clock changes. */
-export const monotonicClock: Clock = { now: () => performance.now() };
+export const monotonicClock: Clock = { now: () => perf.now() };
 
 /** Node's own timers. */
 export const nodeScheduler: Scheduler = {

@@ -11,7 +11,11 @@ export interface TimerWheelOptions {
   clock?: Clock;
   /** Arms the one underlying timer. */
   scheduler?: Scheduler;
-  /** When true the underlying timer does not keep the process alive (like `timer.unref()`). */
+  /**
+   * When true (the default) the underlying timer does not keep the process alive, like
+   * `timer.unref()` and like `AbortSignal.timeout`: a deadline guards some I/O, and that I/O is
+   * what keeps the process running. Set false for a wheel whose deadlines are the only work.
+   */
   unref?: boolean;
 }
 
@@ -19,8 +23,17 @@ export interface TimerWheelOptions {
 export const WHEEL_DEFAULTS = {
   tickMs: 10,
   slots: 1024,
-  unref: false,
+  unref: true,
 } as const;
+
+/**
+ * A delay as a wheel takes it: negative delays mean "now" (as with `setTimeout`); NaN and
+ * infinities are mistakes, thrown at the caller rather than parked in the wheel forever.
+ */
+function checkDelay(ms: number): number {
+  if (!Number.isFinite(ms)) throw new RangeError(`deadline ms must be a finite number, got ${ms}`);
+  return Math.max(ms, 0);
+}
 
 const PENDING = 0;
 const FIRED = 1;
@@ -36,6 +49,7 @@ export class Deadline {
   /** Time (on the wheel's clock) at or after which the callback runs. */
   at: number;
   /** @internal */ callback: () => void;
+  /** @internal */ ms: number;
   /** @internal */ tick = 0;
   /** @internal */ prev: Deadline | null = null;
   /** @internal */ next: Deadline | null = null;
@@ -43,8 +57,9 @@ export class Deadline {
   /** @internal */ readonly wheel: TimerWheel;
 
   /** @internal */
-  constructor(wheel: TimerWheel, at: number, callback: () => void) {
+  constructor(wheel: TimerWheel, ms: number, at: number, callback: () => void) {
     this.wheel = wheel;
+    this.ms = ms;
     this.at = at;
     this.callback = callback;
   }
@@ -71,11 +86,21 @@ export class Deadline {
    * Returns `this`.
    */
   reset(ms: number): this {
+    const delay = checkDelay(ms);
     if (this.state === PENDING) this.wheel.unlink(this);
     this.state = PENDING;
-    this.at = this.wheel.clock.now() + ms;
+    this.ms = delay;
+    this.at = this.wheel.clock.now() + delay;
     this.wheel.link(this);
     return this;
+  }
+
+  /**
+   * Moves it to the same duration from now as it was last given (by `deadline` or `reset`),
+   * like Node's `timeout.refresh()`. Returns `this`.
+   */
+  refresh(): this {
+    return this.reset(this.ms);
   }
 }
 
@@ -106,6 +131,8 @@ export class TimerWheel {
   private lastTick: number;
   private count = 0;
   private timer: unknown = undefined;
+  /** Deadlines the running tick took out of their slots, so that `close()` can still stop them. */
+  private due: Deadline[] = [];
   private readonly onTimer = (): void => this.run();
 
   constructor(options: TimerWheelOptions = {}) {
@@ -135,7 +162,8 @@ export class TimerWheel {
 
   /** Runs `callback` once, `ms` milliseconds from now, unless the returned handle is cancelled. */
   deadline(ms: number, callback: () => void): Deadline {
-    const d = new Deadline(this, this.clock.now() + ms, callback);
+    const delay = checkDelay(ms);
+    const d = new Deadline(this, delay, this.clock.now() + delay, callback);
     this.link(d);
     return d;
   }
@@ -160,8 +188,12 @@ export class TimerWheel {
     });
   }
 
-  /** Cancels every pending deadline and stops the underlying timer. Idempotent. */
+  /**
+   * Cancels every pending deadline and stops the underlying timer. Idempotent. The wheel stays
+   * usable: a later `deadline` arms it again.
+   */
   close(): void {
+    for (const d of this.due) if (d.state === DUE) d.state = CANCELLED;
     for (let i = 0; i <= this.mask; i++) {
       let d = this.heads[i] ?? null;
       while (d) {
@@ -226,6 +258,7 @@ export class TimerWheel {
     // After a long stall, one revolution visits every slot: no need to walk more.
     const last = Math.min(target, this.lastTick + this.mask + 1);
     const due: Deadline[] = [];
+    this.due = due;
     for (let tick = this.lastTick + 1; tick <= last; tick++) {
       let d = this.heads[tick & this.mask] ?? null;
       while (d) {
@@ -241,13 +274,26 @@ export class TimerWheel {
     this.lastTick = target;
     // Callbacks run after the walk, so that they may create or cancel deadlines freely.
     due.sort((a, b) => a.at - b.at);
+    // A callback that throws must not cost the others their turn, nor stop the wheel: the
+    // first error is rethrown once the tick is done (an uncaught exception, as with setTimeout).
+    let failed = false;
+    let error: unknown;
     for (const d of due) {
       // An earlier callback of this tick may have cancelled or reset it.
       if (d.state !== DUE) continue;
       d.state = FIRED;
-      d.callback();
+      try {
+        d.callback();
+      } catch (e) {
+        if (!failed) {
+          failed = true;
+          error = e;
+        }
+      }
     }
+    this.due = [];
     if (this.count > 0 && this.timer === undefined) this.arm();
+    if (failed) throw error;
   }
 }
 
