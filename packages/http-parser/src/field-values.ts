@@ -1,0 +1,54 @@
+import { equalsIgnoreCase } from './char-class.js';
+
+/**
+ * Content-Length value (RFC 9110 8.6: 1*DIGIT) as a number, or -1 when it is not a plain
+ * decimal or exceeds 2^53 - 1 (no JavaScript number could count the bytes exactly).
+ */
+export function parseContentLength(value: string): number {
+  const n = value.length;
+  if (n === 0 || n > 16) return -1;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i) - 0x30;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v <= Number.MAX_SAFE_INTEGER ? v : -1;
+}
+
+/**
+ * Reads the transfer codings of every Transfer-Encoding field from `first` on, in order
+ * (RFC 9112 6.1). Returns 1 when the final coding is chunked, 0 when it is another coding
+ * (or there is none), -1 when chunked appears before the end or more than once.
+ */
+export function finalCodingIsChunked(
+  names: readonly string[],
+  values: readonly string[],
+  first: number,
+): number {
+  let seenChunked = false;
+  let lastIsChunked = false;
+  for (let i = first; i < names.length; i++) {
+    if (i !== first && !equalsIgnoreCase(names[i] as string, 'transfer-encoding')) continue;
+    const v = values[i] as string;
+    let start = 0;
+    while (start <= v.length) {
+      let comma = v.indexOf(',', start);
+      if (comma < 0) comma = v.length;
+      let s = start;
+      let e = comma;
+      while (s < e && (v.charCodeAt(s) === 32 || v.charCodeAt(s) === 9)) s++;
+      const semi = v.indexOf(';', s);
+      if (semi >= 0 && semi < e) e = semi;
+      while (e > s && (v.charCodeAt(e - 1) === 32 || v.charCodeAt(e - 1) === 9)) e--;
+      if (e > s) {
+        const isChunked = e - s === 7 && equalsIgnoreCase(v.slice(s, e), 'chunked');
+        if (seenChunked) return -1; // anything after chunked, including a second chunked
+        seenChunked = isChunked;
+        lastIsChunked = isChunked;
+      }
+      start = comma + 1;
+    }
+  }
+  return lastIsChunked ? 1 : 0;
+}

@@ -1,0 +1,888 @@
+import type { ErrorKind, ErrorSource } from '@pingora-ts/error';
+import {
+  type BodyFraming,
+  CHUNKED_BODY,
+  CLOSE_DELIMITED_BODY,
+  lengthBody,
+  NO_BODY,
+  UPGRADE_BODY,
+} from './body-framing.js';
+import { FIELD_VALUE, TARGET, TOKEN } from './char-class.js';
+import { finalCodingIsChunked, parseContentLength } from './field-values.js';
+import { HeaderMap } from './header-map.js';
+import { CONN_CLOSE, CONN_UPGRADE, connectionFlags, isPersistent } from './keep-alive.js';
+import { type Method, RequestHeader, ResponseHeader, type Version } from './message-types.js';
+import { parseError } from './parse-error.js';
+import { type ParseOptions, resolveOptions } from './parse-options.js';
+
+/** What a head parser returns once a whole head has arrived. */
+export interface ParsedHead<H> {
+  /** The head. */
+  readonly head: H;
+  /**
+   * Bytes of the LAST chunk passed to `push` that belong to the head; the rest of that chunk
+   * (from this index on) is body, the next message, or tunnelled bytes (upgrade).
+   */
+  readonly consumed: number;
+  /** How the body is delimited (RFC 9112 6.3). */
+  readonly body: BodyFraming;
+  /** Whether the connection may carry another message after this one (RFC 9112 9.3). */
+  readonly keepAlive: boolean;
+  /**
+   * Requests: the client asks to switch protocols (`Connection: upgrade` and an `Upgrade`
+   * field, RFC 9110 7.8); the server decides. Responses: the response is a 101 or a 2xx to
+   * CONNECT, and the bytes from `consumed` on belong to the new protocol.
+   */
+  readonly upgrade: boolean;
+}
+
+/** A parsed request head with its framing. */
+export type ParsedRequest = ParsedHead<RequestHeader>;
+/** A parsed response head with its framing. */
+export type ParsedResponse = ParsedHead<ResponseHeader>;
+
+interface Latin1Buffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+}
+
+function asBuffer(chunk: Uint8Array): Latin1Buffer {
+  return (
+    Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+  ) as Latin1Buffer;
+}
+
+// Scanner states. Each names the next byte expected.
+const S_LEADING = 0; // empty lines before the start line (RFC 9112 2.2 lets servers ignore them)
+const S_LEADING_LF = 1;
+const S_METHOD = 2;
+const S_TARGET = 3;
+const S_VERSION = 4; // "HTTP/1.x", 8 bytes, counted by `vi`
+const S_STATUS = 5; // three digits
+const S_STATUS_END = 6; // SP or line end after the status code
+const S_REASON = 7;
+const S_START_LF = 9;
+const S_LINE = 10; // start of a field line or of the empty line ending the head
+const S_NAME = 11;
+const S_OWS = 12;
+const S_VALUE = 13;
+const S_VALUE_LF = 14;
+const S_END_LF = 15;
+
+const VERSION_PREFIX = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e]; // "HTTP/1."
+
+// Lower-case names of the fields that decide framing, as bytes.
+const N_HOST = bytesOf('host');
+const N_UPGRADE = bytesOf('upgrade');
+const N_CONNECTION = bytesOf('connection');
+const N_CONTENT_LENGTH = bytesOf('content-length');
+const N_TRANSFER_ENCODING = bytesOf('transfer-encoding');
+
+function bytesOf(s: string): Uint8Array {
+  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}
+
+function nameIs(buf: Uint8Array, start: number, lower: Uint8Array): boolean {
+  for (let i = 0; i < lower.length; i++)
+    if (((buf[start + i] as number) | 0x20) !== lower[i]) return false;
+  return true;
+}
+
+// Well-known methods, so the common ones cost no string allocation.
+const METHODS: readonly string[] = [
+  'GET',
+  'PUT',
+  'POST',
+  'HEAD',
+  'PATCH',
+  'DELETE',
+  'OPTIONS',
+  'CONNECT',
+  'TRACE',
+];
+const METHOD_BYTES = METHODS.map(bytesOf);
+
+/**
+ * The shared scanner of {@link RequestHeadParser} and {@link ResponseHeadParser}: a byte-at-a-time
+ * state machine with tight inner loops per field. Input may come in chunks of any size. A line
+ * split across chunks is copied into a small growable buffer and scanning resumes where it
+ * stopped: no byte is validated twice.
+ */
+abstract class HeadScanner {
+  protected readonly isRequest: boolean;
+  protected readonly source: ErrorSource;
+  protected readonly maxHeadSize: number;
+  protected readonly maxHeaders: number;
+  protected readonly maxRequestLineLength: number;
+  protected readonly lenientLineEnds: boolean;
+  protected readonly lenientObsFold: boolean;
+
+  // Scanner state (positions are relative to the buffer being scanned).
+  private state = S_LEADING;
+  private vi = 0;
+  private lineStart = 0;
+  private markStart = 0; // method / name / reason start
+  private markEnd = 0;
+  private valueStart = 0;
+  private valueEnd = 0;
+  private isFolding = false;
+  /** Bytes of this head seen before the buffer being scanned (for offsets and limits). */
+  private base = 0;
+  protected headStart = 0; // offset of the start line (after leading empty lines)
+
+  // The partial line carried over between chunks.
+  private stash: Latin1Buffer = Buffer.allocUnsafe(256) as Latin1Buffer;
+  private stashLen = 0;
+  private stashPos = 0;
+
+  // What has been parsed so far.
+  protected method = '';
+  protected target = '';
+  protected minor = 1;
+  protected status = 0;
+  protected reason = '';
+  protected names: string[] = [];
+  protected values: string[] = [];
+  protected hostCount = 0;
+  protected clIndex = -1;
+  protected clCount = 0;
+  protected clValue = -1;
+  protected teIndex = -1;
+  protected teCount = 0;
+  protected connIndex = -1;
+  protected hasUpgradeField = false;
+  protected specialOffset = 0;
+
+  constructor(isRequest: boolean, options: ParseOptions | undefined) {
+    const o = resolveOptions(options);
+    this.isRequest = isRequest;
+    this.source = isRequest ? 'downstream' : 'upstream';
+    this.maxHeadSize = o.maxHeadSize;
+    this.maxHeaders = o.maxHeaders;
+    this.maxRequestLineLength = o.maxRequestLineLength;
+    this.lenientLineEnds = !isRequest && o.lenientLineEnds;
+    this.lenientObsFold = !isRequest && o.lenientObsFold;
+    this.state = S_LEADING;
+  }
+
+  /**
+   * Forgets any partial head and any earlier `Connection: close`, ready for a new connection.
+   */
+  reset(): void {
+    this.isClosed = false;
+    this.clear();
+  }
+
+  /** True after a message with `Connection: close`: no further message may follow (RFC 9112 9.6). */
+  protected isClosed = false;
+
+  protected clear(): void {
+    this.state = S_LEADING;
+    this.vi = 0;
+    this.base = 0;
+    this.headStart = 0;
+    this.stashLen = 0;
+    this.stashPos = 0;
+    this.isFolding = false;
+    this.names = [];
+    this.values = [];
+    this.hostCount = 0;
+    this.clIndex = -1;
+    this.clCount = 0;
+    this.clValue = -1;
+    this.teIndex = -1;
+    this.teCount = 0;
+    this.connIndex = -1;
+    this.hasUpgradeField = false;
+    this.status = 0;
+    this.reason = '';
+  }
+
+  /** Bytes of the current head received so far, empty lines before it not counted. */
+  get pendingBytes(): number {
+    return this.state <= S_LEADING_LF ? 0 : this.base + this.stashLen - this.headStart;
+  }
+
+  /**
+   * The connection reached EOF. Throws when it cut a head short (RFC 9112 8: an incomplete
+   * message); EOF between messages, or after empty lines, is a clean close.
+   */
+  end(): void {
+    if (this.pendingBytes > 0) {
+      this.fail(
+        'H1Error',
+        'RFC 9112 8: connection closed inside a message head',
+        this.base + this.stashLen,
+      );
+    }
+  }
+
+  protected fail(kind: ErrorKind, rule: string, offset: number, name?: string): never {
+    this.state = -1;
+    throw parseError(kind, this.source, rule, offset, name);
+  }
+
+  /**
+   * Scans `chunk`; returns the index just past the head's final LF, or -1 when more is needed.
+   */
+  protected scanChunk(input: Uint8Array): number {
+    if (this.state < 0) this.fail('H1Error', 'parser used after an error', this.base);
+    if (this.isClosed && input.length > 0) {
+      this.fail('H1Error', 'RFC 9112 9.6: data after a message with Connection: close', 0);
+    }
+    const chunk = asBuffer(input);
+    let from = 0;
+    if (this.stashLen > 0) {
+      // Finish the carried-over line first: it ends at the chunk's first LF at the latest.
+      const lf = chunk.indexOf(10);
+      const take = lf < 0 ? chunk.length : lf + 1;
+      this.appendStash(chunk, take);
+      const stashBase = this.base;
+      const at = this.scan(this.stash, this.stashPos, this.stashLen);
+      if (at >= 0) {
+        this.stashLen = 0;
+        return take;
+      }
+      if (this.lineStart < this.stashLen) {
+        // Still inside that line (no LF in this chunk).
+        this.stashPos = this.stashLen;
+        this.checkPartial(this.stashLen - this.lineStart);
+        return -1;
+      }
+      // The line completed; continue in the chunk itself (chunk[take] is at stashBase + stashLen).
+      this.base = stashBase + this.stashLen - take;
+      this.stashLen = 0;
+      from = take;
+    }
+    const chunkBase = this.base;
+    const done = this.scan(chunk, from, chunk.length);
+    if (done >= 0) return done;
+    // Keep the partial line; rebase the marks onto the stash.
+    const ls = this.lineStart;
+    const partial = chunk.length - ls;
+    this.base = chunkBase + ls;
+    if (partial === 0) {
+      this.lineStart = 0;
+      this.checkPartial(0);
+      return -1;
+    }
+    this.stashLen = 0;
+    this.appendStash(chunk.subarray(ls), partial);
+    this.stashPos = partial;
+    this.lineStart = 0;
+    this.markStart -= ls;
+    this.markEnd -= ls;
+    this.valueStart -= ls;
+    this.valueEnd -= ls;
+    this.checkPartial(partial);
+    return -1;
+  }
+
+  private appendStash(src: Uint8Array, n: number): void {
+    const need = this.stashLen + n;
+    if (need > this.stash.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(need, this.stash.length * 2)) as Latin1Buffer;
+      this.stash.copy(bigger, 0, 0, this.stashLen);
+      this.stash = bigger;
+    }
+    this.stash.set(src.subarray(0, n), this.stashLen);
+    this.stashLen = need;
+  }
+
+  private checkPartial(partialLine: number): void {
+    const seen = this.base + partialLine;
+    if (
+      this.state <= S_START_LF &&
+      this.isRequest &&
+      seen - this.headStart > this.maxRequestLineLength
+    ) {
+      this.fail('UriTooLong', 'request line longer than maxRequestLineLength', this.base);
+    }
+    if (seen - this.headStart > this.maxHeadSize) {
+      this.fail('HeaderTooLarge', 'head larger than maxHeadSize', this.base);
+    }
+  }
+
+  /** Runs the state machine over buf[pos, end); returns the index past the head or -1. */
+  private scan(buf: Latin1Buffer, pos: number, end: number): number {
+    let state = this.state;
+    const base = this.base;
+    while (pos < end) {
+      let c = buf[pos] as number;
+      switch (state) {
+        case S_LINE: {
+          this.lineStart = pos;
+          if (TOKEN[c] === 1) {
+            this.markStart = pos;
+            this.isFolding = false;
+            state = S_NAME;
+            pos++;
+            break;
+          }
+          if (c === 13) {
+            state = S_END_LF;
+            pos++;
+            break;
+          }
+          if (c === 10 && this.lenientLineEnds) {
+            this.state = state;
+            return this.endOfHead(pos + 1, base);
+          }
+          if (c === 32 || c === 9) {
+            if (this.names.length === 0) {
+              this.fail(
+                'InvalidHTTPHeader',
+                'RFC 9112 2.2: whitespace after the start line',
+                base + pos,
+              );
+            }
+            if (!this.lenientObsFold) {
+              this.fail('InvalidHTTPHeader', 'RFC 9112 5.2: obs-fold (line folding)', base + pos);
+            }
+            this.isFolding = true;
+            this.valueStart = 0;
+            this.valueEnd = 0;
+            state = S_OWS;
+            pos++;
+            break;
+          }
+          this.lineError(c, base + pos, 'RFC 9110 5.1: invalid character in a field name');
+          break;
+        }
+        case S_NAME: {
+          while (TOKEN[c] === 1 && ++pos < end) c = buf[pos] as number;
+          if (pos === end) break;
+          if (c === 58) {
+            this.markEnd = pos;
+            this.valueStart = 0;
+            this.valueEnd = 0;
+            state = S_OWS;
+            pos++;
+            break;
+          }
+          if (c === 32 || c === 9) {
+            this.fail(
+              'InvalidHTTPHeader',
+              'RFC 9112 5.1: whitespace between field name and colon',
+              base + pos,
+            );
+          }
+          this.lineError(c, base + pos, 'RFC 9110 5.1: invalid character in a field name');
+          break;
+        }
+        case S_OWS: {
+          while ((c === 32 || c === 9) && ++pos < end) c = buf[pos] as number;
+          if (pos === end) break;
+          if (c === 13) {
+            state = S_VALUE_LF;
+            pos++;
+            break;
+          }
+          if (FIELD_VALUE[c] === 1) {
+            this.valueStart = pos;
+            this.valueEnd = ++pos;
+            state = S_VALUE;
+            break;
+          }
+          if (c === 10 && this.lenientLineEnds) {
+            this.addField(buf, base + pos);
+            state = S_LINE;
+            pos++;
+            this.lineStart = pos;
+            break;
+          }
+          this.valueError(c, base + pos);
+          break;
+        }
+        case S_VALUE: {
+          // Visible bytes run fast; whitespace is allowed inside but is not part of the end.
+          for (;;) {
+            if (c > 32 && c !== 127) {
+              do {
+                if (++pos === end) break;
+                c = buf[pos] as number;
+              } while (c > 32 && c !== 127);
+              this.valueEnd = pos;
+              if (pos === end) break;
+            }
+            if (c === 32 || c === 9) {
+              do {
+                if (++pos === end) break;
+                c = buf[pos] as number;
+              } while (c === 32 || c === 9);
+              if (pos === end) break;
+              continue;
+            }
+            break;
+          }
+          if (pos === end) break;
+          if (c === 13) {
+            state = S_VALUE_LF;
+            pos++;
+            break;
+          }
+          if (c === 10 && this.lenientLineEnds) {
+            this.addField(buf, base + pos);
+            state = S_LINE;
+            pos++;
+            this.lineStart = pos;
+            break;
+          }
+          this.valueError(c, base + pos);
+          break;
+        }
+        case S_VALUE_LF: {
+          if (c !== 10) this.fail('InvalidHTTPHeader', 'RFC 9112 2.2: bare CR', base + pos - 1);
+          this.addField(buf, base + pos);
+          pos++;
+          this.lineStart = pos;
+          if (pos - this.headStart + base > this.maxHeadSize) {
+            this.fail('HeaderTooLarge', 'head larger than maxHeadSize', base + pos);
+          }
+          state = S_LINE;
+          break;
+        }
+        case S_END_LF: {
+          if (c !== 10) this.fail('InvalidHTTPHeader', 'RFC 9112 2.2: bare CR', base + pos - 1);
+          this.state = state;
+          return this.endOfHead(pos + 1, base);
+        }
+        case S_LEADING: {
+          if (c === 13) {
+            this.lineStart = pos;
+            state = S_LEADING_LF;
+            pos++;
+            break;
+          }
+          this.headStart = base + pos;
+          this.lineStart = pos;
+          this.markStart = pos;
+          this.vi = 0;
+          state = this.isRequest ? S_METHOD : S_VERSION;
+          break;
+        }
+        case S_LEADING_LF: {
+          if (c !== 10) this.fail('H1Error', 'RFC 9112 2.2: bare CR', base + pos - 1);
+          state = S_LEADING;
+          pos++;
+          this.lineStart = pos;
+          break;
+        }
+        case S_METHOD: {
+          while (TOKEN[c] === 1 && ++pos < end) c = buf[pos] as number;
+          if (pos === end) break;
+          if (c !== 32 || pos === this.markStart) {
+            this.fail('H1Error', 'RFC 9112 3.1: invalid character in the method token', base + pos);
+          }
+          this.method = this.methodOf(buf, this.markStart, pos);
+          pos++;
+          this.markStart = pos;
+          state = S_TARGET;
+          break;
+        }
+        case S_TARGET: {
+          while (TARGET[c] === 1 && ++pos < end) c = buf[pos] as number;
+          if (pos === end) break;
+          if (c !== 32 || pos === this.markStart) {
+            if (c === 13 || c === 10) {
+              this.fail('H1Error', 'RFC 9112 3: request line without an HTTP version', base + pos);
+            }
+            this.fail(
+              'H1Error',
+              'RFC 9112 3.2: invalid character in the request-target',
+              base + pos,
+            );
+          }
+          this.target = buf.latin1Slice(this.markStart, pos);
+          pos++;
+          this.vi = 0;
+          state = S_VERSION;
+          break;
+        }
+        case S_VERSION: {
+          const vi = this.vi;
+          if (vi < 7) {
+            if (c !== VERSION_PREFIX[vi])
+              this.fail('H1Error', 'RFC 9112 2.3: invalid HTTP version', base + pos);
+          } else if (vi === 7) {
+            if (c !== 0x30 && c !== 0x31)
+              this.fail('H1Error', 'RFC 9112 2.3: unsupported HTTP version', base + pos);
+            this.minor = c - 0x30;
+          } else if (this.isRequest) {
+            if (c === 13) state = S_START_LF;
+            else
+              this.fail('H1Error', 'RFC 9112 3: expected CRLF after the HTTP version', base + pos);
+          } else if (c === 32) {
+            state = S_STATUS;
+            this.status = 0;
+            this.vi = 0;
+            pos++;
+            break;
+          } else {
+            this.fail('H1Error', 'RFC 9112 4: expected SP after the HTTP version', base + pos);
+          }
+          this.vi = vi + 1;
+          pos++;
+          break;
+        }
+        case S_STATUS: {
+          if (c < 0x30 || c > 0x39)
+            this.fail('H1Error', 'RFC 9112 4: status code is three digits', base + pos);
+          this.status = this.status * 10 + (c - 0x30);
+          pos++;
+          if (++this.vi === 3) state = S_STATUS_END;
+          break;
+        }
+        case S_STATUS_END: {
+          if (c === 32) {
+            pos++;
+            this.markStart = pos;
+            state = S_REASON;
+          } else if (c === 13) {
+            this.reason = '';
+            pos++;
+            state = S_START_LF;
+          } else if (c === 10 && this.lenientLineEnds) {
+            this.reason = '';
+            pos++;
+            this.lineStart = pos;
+            state = S_LINE;
+          } else {
+            this.fail('H1Error', 'RFC 9112 4: status code is three digits', base + pos);
+          }
+          break;
+        }
+        case S_REASON: {
+          while (FIELD_VALUE[c] === 1 && ++pos < end) c = buf[pos] as number;
+          if (pos === end) break;
+          if (c === 13) {
+            this.reason = buf.latin1Slice(this.markStart, pos);
+            state = S_START_LF;
+            pos++;
+            break;
+          }
+          if (c === 10 && this.lenientLineEnds) {
+            this.reason = buf.latin1Slice(this.markStart, pos);
+            state = S_LINE;
+            pos++;
+            this.lineStart = pos;
+            break;
+          }
+          this.valueError(c, base + pos);
+          break;
+        }
+        case S_START_LF: {
+          if (c !== 10) this.fail('H1Error', 'RFC 9112 2.2: bare CR', base + pos - 1);
+          pos++;
+          this.lineStart = pos;
+          if (this.isRequest && base + pos - this.headStart > this.maxRequestLineLength + 2) {
+            this.fail(
+              'UriTooLong',
+              'request line longer than maxRequestLineLength',
+              this.headStart,
+            );
+          }
+          state = S_LINE;
+          break;
+        }
+        default:
+          this.fail('H1Error', 'parser used after an error', base + pos);
+      }
+    }
+    this.state = state;
+    return -1;
+  }
+
+  private lineError(c: number, offset: number, rule: string): never {
+    if (c === 10)
+      this.fail('InvalidHTTPHeader', 'RFC 9112 2.2: bare LF (line ends are CRLF)', offset);
+    if (c === 13) this.fail('InvalidHTTPHeader', 'RFC 9112 2.2: bare CR', offset);
+    this.fail('InvalidHTTPHeader', rule, offset);
+  }
+
+  private valueError(c: number, offset: number): never {
+    if (c === 10)
+      this.fail('InvalidHTTPHeader', 'RFC 9112 2.2: bare LF (line ends are CRLF)', offset);
+    this.fail('InvalidHTTPHeader', 'RFC 9110 5.5: control character in a field value', offset);
+  }
+
+  private methodOf(buf: Latin1Buffer, start: number, end: number): string {
+    const len = end - start;
+    for (let m = 0; m < METHOD_BYTES.length; m++) {
+      const bytes = METHOD_BYTES[m] as Uint8Array;
+      if (bytes.length !== len) continue;
+      let i = 0;
+      while (i < len && buf[start + i] === bytes[i]) i++;
+      if (i === len) return METHODS[m] as string;
+    }
+    return buf.latin1Slice(start, end);
+  }
+
+  private addField(buf: Latin1Buffer, offset: number): void {
+    const vs = this.valueStart;
+    const ve = this.valueEnd;
+    if (this.isFolding) {
+      // RFC 9112 5.2: a recipient may replace each obs-fold with SP (responses, lenient only).
+      if (ve > vs) {
+        const i = this.values.length - 1;
+        const prev = this.values[i] as string;
+        this.values[i] =
+          prev === '' ? buf.latin1Slice(vs, ve) : `${prev} ${buf.latin1Slice(vs, ve)}`;
+      }
+      return;
+    }
+    const ns = this.markStart;
+    const ne = this.markEnd;
+    const index = this.names.length;
+    if (index >= this.maxHeaders)
+      this.fail('HeaderTooLarge', 'more fields than maxHeaders', offset);
+    this.names.push(buf.latin1Slice(ns, ne));
+    this.values.push(ve > vs ? buf.latin1Slice(vs, ve) : '');
+    switch (ne - ns) {
+      case 4:
+        if (nameIs(buf, ns, N_HOST)) this.hostCount++;
+        break;
+      case 7:
+        if (nameIs(buf, ns, N_UPGRADE)) this.hasUpgradeField = true;
+        break;
+      case 10:
+        if (nameIs(buf, ns, N_CONNECTION))
+          this.connIndex = this.connIndex < 0 ? index : this.connIndex;
+        break;
+      case 14:
+        if (nameIs(buf, ns, N_CONTENT_LENGTH)) {
+          if (this.clCount++ === 0) this.clIndex = index;
+          if (this.teCount === 0) this.specialOffset = this.base + ns;
+          this.checkContentLength(this.values[index] as string, this.base + ns);
+        }
+        break;
+      case 17:
+        if (nameIs(buf, ns, N_TRANSFER_ENCODING)) {
+          if (this.teCount++ === 0) this.teIndex = index;
+          this.specialOffset = this.base + ns;
+        }
+        break;
+    }
+  }
+
+  /** The head is complete at `after` (index past the final LF in `buf`). */
+  private endOfHead(after: number, base: number): number {
+    if (base + after - this.headStart > this.maxHeadSize) {
+      this.fail('HeaderTooLarge', 'head larger than maxHeadSize', base + after);
+    }
+    this.endOffset = base + after;
+    return after;
+  }
+
+  /** Absolute offset just past the head (valid after a completed scan). */
+  protected endOffset = 0;
+
+  /** Connection flags of the head just parsed (see keep-alive.ts). */
+  protected connFlags(): number {
+    if (this.connIndex < 0) return 0;
+    return connectionFlags(this.names, this.values, this.connIndex);
+  }
+
+  /** Validates one Content-Length field as soon as it ends (RFC 9110 8.6). */
+  private checkContentLength(value: string, offset: number): void {
+    const v = parseContentLength(value);
+    if (v < 0) {
+      this.fail(
+        'InvalidHTTPHeader',
+        'RFC 9110 8.6: Content-Length is not a decimal below 2^53',
+        offset,
+        'Content-Length',
+      );
+    }
+    if (this.clValue >= 0 && v !== this.clValue) {
+      this.fail(
+        'InvalidHTTPHeader',
+        'RFC 9110 8.6: differing duplicate Content-Length',
+        offset,
+        'Content-Length',
+      );
+    }
+    this.clValue = v;
+  }
+
+  /** 1 when the final transfer coding is chunked, 0 when not, -1 when chunked is applied twice or not last. */
+  protected chunkedCoding(): number {
+    return finalCodingIsChunked(this.names, this.values, this.teIndex);
+  }
+
+  protected version(): Version {
+    return this.minor === 1 ? 'HTTP/1.1' : 'HTTP/1.0';
+  }
+
+  protected takeHeaders(): HeaderMap {
+    const map = HeaderMap.fromValidated(this.names, this.values);
+    return map;
+  }
+}
+
+/**
+ * Incremental parser of request heads (RFC 9112 3). Feed it bytes with {@link RequestHeadParser.push}
+ * in chunks of any size; it returns `null` until the head is complete, then the head, how many
+ * bytes of the last chunk it used, and the body framing. Call it again for the next
+ * (pipelined) request. Bad input throws a `PingoraError` (source `downstream`) whose `detail`
+ * names the rule and the byte offset (counted from the first byte of this head); kinds
+ * `HeaderTooLarge` / `UriTooLong` mark limits so a server can answer 431 / 414.
+ *
+ * @example
+ * ```ts
+ * const p = new RequestHeadParser();
+ * p.push(Buffer.from('GET /a?b=1 HTTP/1.1\r\nHo'));            // null: need more
+ * const r = p.push(Buffer.from('st: x\r\n\r\n'));
+ * r?.head.path;   // '/a'
+ * r?.consumed;    // 9
+ * ```
+ */
+export class RequestHeadParser extends HeadScanner {
+  /** @param options - limits; see {@link PARSE_DEFAULTS}. */
+  constructor(options?: ParseOptions) {
+    super(true, options);
+    this.requireHost = options?.requireHost ?? true;
+  }
+
+  private readonly requireHost: boolean;
+
+  /** Feeds the next bytes; returns the parsed request once its head is complete, else `null`. */
+  push(chunk: Uint8Array): ParsedRequest | null {
+    const consumed = this.scanChunk(chunk);
+    if (consumed < 0) return null;
+    const version = this.version();
+    const method = this.method;
+    const flags = this.connFlags();
+    if (version === 'HTTP/1.1' && this.requireHost && this.hostCount !== 1) {
+      // RFC 9112 3.2: a server MUST answer 400 to an HTTP/1.1 request without exactly one Host.
+      this.fail(
+        'InvalidHTTPHeader',
+        this.hostCount === 0 ? 'RFC 9112 3.2: missing Host' : 'RFC 9112 3.2: more than one Host',
+        this.headStart,
+        'Host',
+      );
+    }
+    let body: BodyFraming;
+    if (this.teCount > 0) {
+      if (this.clCount > 0) {
+        this.fail(
+          'InvalidHTTPHeader',
+          'RFC 9112 6.1: Content-Length with Transfer-Encoding',
+          this.specialOffset,
+          'Transfer-Encoding',
+        );
+      }
+      if (version === 'HTTP/1.0') {
+        this.fail(
+          'H1Error',
+          'RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 request',
+          this.specialOffset,
+          'Transfer-Encoding',
+        );
+      }
+      const coding = this.chunkedCoding();
+      if (coding < 0) {
+        this.fail(
+          'InvalidHTTPHeader',
+          'RFC 9112 6.1: chunked applied more than once or not last',
+          this.specialOffset,
+          'Transfer-Encoding',
+        );
+      }
+      if (coding === 0) {
+        this.fail(
+          'H1Error',
+          'RFC 9112 6.3: request Transfer-Encoding whose final coding is not chunked',
+          this.specialOffset,
+          'Transfer-Encoding',
+        );
+      }
+      body = CHUNKED_BODY;
+    } else {
+      body = lengthBody(Math.max(0, this.clValue));
+    }
+    if (method === 'CONNECT') body = UPGRADE_BODY;
+    const keepAlive = isPersistent(version, flags);
+    const upgrade = this.hasUpgradeField && (flags & CONN_UPGRADE) !== 0;
+    const head = new RequestHeader(method as Method, this.target, version, this.takeHeaders());
+    this.clear();
+    this.isClosed = (flags & CONN_CLOSE) !== 0;
+    return { head, consumed, body, keepAlive, upgrade };
+  }
+}
+
+/**
+ * Incremental parser of response heads (RFC 9112 4), like {@link RequestHeadParser}. The body
+ * framing of a response depends on the request: pass its method to {@link ResponseHeadParser.push}
+ * (HEAD responses have no body, 2xx to CONNECT hand the connection over). A 1xx other than
+ * 101 is returned like any head with framing `none`; the final response follows.
+ *
+ * @example
+ * ```ts
+ * const p = new ResponseHeadParser();
+ * const r = p.push(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi'), 'GET');
+ * r?.body;        // { kind: 'length', length: 2 }
+ * ```
+ */
+export class ResponseHeadParser extends HeadScanner {
+  /** @param options - limits and lenient switches; see {@link PARSE_DEFAULTS}. */
+  constructor(options?: ParseOptions) {
+    super(false, options);
+  }
+
+  /**
+   * Feeds the next bytes; returns the parsed response once its head is complete, else `null`.
+   * @param requestMethod - method of the request this answers (default `GET`).
+   */
+  push(chunk: Uint8Array, requestMethod: Method = 'GET'): ParsedResponse | null {
+    const consumed = this.scanChunk(chunk);
+    if (consumed < 0) return null;
+    const version = this.version();
+    const status = this.status;
+    const flags = this.connFlags();
+    if (status < 100) this.fail('H1Error', 'RFC 9110 15: status code below 100', this.headStart);
+    let body: BodyFraming;
+    let chunked = false;
+    let length = -1;
+    if (this.teCount > 0) {
+      if (version === 'HTTP/1.0') {
+        this.fail(
+          'H1Error',
+          'RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 response',
+          this.specialOffset,
+          'Transfer-Encoding',
+        );
+      }
+      if (this.clCount > 0) {
+        this.fail(
+          'InvalidHTTPHeader',
+          'RFC 9112 6.1: Content-Length with Transfer-Encoding',
+          this.specialOffset,
+          'Transfer-Encoding',
+        );
+      }
+      // RFC 9112 6.3 rule 4: in a response, chunked that is not final means read until close.
+      chunked = this.chunkedCoding() === 1;
+    } else {
+      length = this.clValue;
+    }
+    let upgrade = false;
+    if (status === 101 || (requestMethod === 'CONNECT' && status >= 200 && status < 300)) {
+      body = UPGRADE_BODY;
+      upgrade = true;
+    } else if (requestMethod === 'HEAD' || status < 200 || status === 204 || status === 304) {
+      body = NO_BODY; // RFC 9112 6.3 rule 1
+    } else if (this.teCount > 0) {
+      body = chunked ? CHUNKED_BODY : CLOSE_DELIMITED_BODY; // RFC 9112 6.3 rules 4 and 7
+    } else if (length >= 0) {
+      body = lengthBody(length);
+    } else {
+      body = CLOSE_DELIMITED_BODY;
+    }
+    const keepAlive = body !== CLOSE_DELIMITED_BODY && !upgrade && isPersistent(version, flags);
+    const head = new ResponseHeader(status, this.reason, version, this.takeHeaders());
+    this.clear();
+    // A 1xx is not the final response; the close applies after the final one.
+    this.isClosed = status >= 200 && (flags & CONN_CLOSE) !== 0;
+    return { head, consumed, body, keepAlive, upgrade };
+  }
+}
