@@ -251,6 +251,7 @@ abstract class HeadScanner {
       // The line completed; continue in the chunk itself (chunk[take] is at stashBase + stashLen).
       this.base = stashBase + this.stashLen - take;
       this.stashLen = 0;
+      this.lineStart = take;
       from = take;
     }
     const chunkBase = this.base;

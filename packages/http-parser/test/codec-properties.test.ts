@@ -1,0 +1,204 @@
+// Property tests: serialise then parse gives back the head; any split of valid input parses
+// the same; random and mutated bytes never throw anything but a PingoraError.
+import { PingoraError } from '@pingora-ts/error';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  BodyDecoder,
+  CHUNKED_BODY,
+  encodeChunk,
+  encodeLastChunk,
+  encodeRequestHead,
+  encodeResponseHead,
+  HeaderMap,
+  RequestHeader,
+  RequestHeadParser,
+  ResponseHeader,
+  ResponseHeadParser,
+} from '../src/index.js';
+import { parseStream, splitEvery } from './message-stream.js';
+
+const TCHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const token = fc.string({ unit: fc.constantFrom(...TCHARS), minLength: 1, maxLength: 12 });
+const visible = fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c));
+const valueChar = fc.oneof(
+  { weight: 8, arbitrary: visible },
+  { weight: 1, arbitrary: fc.constantFrom(' ', '\t') },
+  { weight: 1, arbitrary: fc.integer({ min: 0x80, max: 0xff }).map((c) => String.fromCharCode(c)) },
+);
+const fieldValue = fc
+  .string({ unit: valueChar, maxLength: 20 })
+  .map((s) => s.replace(/^[ \t]+|[ \t]+$/g, ''));
+const framingFree = token.filter(
+  (n) => !/^(content-length|transfer-encoding|host|connection|upgrade)$/i.test(n),
+);
+const fields = fc.array(fc.tuple(framingFree, fieldValue), { maxLength: 12 });
+const target = fc.string({ unit: visible, minLength: 1, maxLength: 30 });
+
+const requestHead = fc
+  .record({
+    method: token,
+    target,
+    version: fc.constantFrom('HTTP/1.0' as const, 'HTTP/1.1' as const),
+    fields,
+  })
+  .filter((r) => r.method !== 'CONNECT')
+  .map(
+    ({ method, target, version, fields }) =>
+      new RequestHeader(method, target, version, new HeaderMap([['Host', 'h.example'], ...fields])),
+  );
+const responseHead = fc
+  .record({
+    status: fc.integer({ min: 200, max: 599 }).filter((s) => s !== 204 && s !== 304),
+    reason: fc.string({ unit: valueChar, maxLength: 20 }),
+    version: fc.constantFrom('HTTP/1.0' as const, 'HTTP/1.1' as const),
+    fields,
+  })
+  .map(
+    ({ status, reason, version, fields }) =>
+      new ResponseHeader(
+        status,
+        reason,
+        version,
+        new HeaderMap([...fields, ['Content-Length', '0']]),
+      ),
+  );
+
+function chunksOf(bytes: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let prev = 0;
+  for (const p of points) {
+    out.push(bytes.subarray(prev, p));
+    prev = p;
+  }
+  out.push(bytes.subarray(prev));
+  return out;
+}
+
+describe('codec properties', () => {
+  it('parse(serialise(request head)) == head, whatever the split', () => {
+    fc.assert(
+      fc.property(requestHead, fc.array(fc.nat(), { maxLength: 6 }), (head, cuts) => {
+        const wire = encodeRequestHead(head);
+        const parser = new RequestHeadParser();
+        let parsed = null;
+        let used = 0;
+        for (const piece of chunksOf(wire, cuts)) {
+          if (parsed !== null) {
+            expect(piece.length).toBe(0);
+            continue;
+          }
+          parsed = parser.push(piece);
+          used += parsed === null ? piece.length : parsed.consumed;
+        }
+        expect(parsed).not.toBeNull();
+        expect(used).toBe(wire.length);
+        expect(parsed?.head.method).toBe(head.method);
+        expect(parsed?.head.rawTarget).toBe(head.rawTarget);
+        expect(parsed?.head.version).toBe(head.version);
+        expect([...(parsed?.head.headers ?? [])]).toEqual([...head.headers]);
+        expect(encodeRequestHead(parsed?.head as RequestHeader).equals(wire)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('parse(serialise(response head)) == head, whatever the split', () => {
+    fc.assert(
+      fc.property(responseHead, fc.array(fc.nat(), { maxLength: 6 }), (head, cuts) => {
+        const wire = encodeResponseHead(head);
+        const r = parseStream('response', chunksOf(wire, cuts));
+        expect(r.ok).toBe(true);
+        const m = r.messages[0];
+        expect(m?.status).toBe(head.status);
+        expect(m?.reason).toBe(head.reason);
+        expect(m?.version).toBe(head.version);
+        expect(m?.headers).toEqual([...head.headers]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('chunked bodies decode to the data, whatever the split, with trailers', () => {
+    const body = fc.array(fc.uint8Array({ minLength: 0, maxLength: 40 }), { maxLength: 6 });
+    fc.assert(
+      fc.property(body, fields, fc.array(fc.nat(), { maxLength: 8 }), (pieces, trailers, cuts) => {
+        const t = new HeaderMap(trailers);
+        const wire = Buffer.concat([
+          ...pieces.flatMap((p) => encodeChunk(p)),
+          encodeLastChunk(trailers.length > 0 ? t : undefined),
+          Buffer.from('NEXT'),
+        ]);
+        const d = new BodyDecoder(CHUNKED_BODY, 'response');
+        const out: Uint8Array[] = [];
+        let used = 0;
+        for (const piece of chunksOf(wire, cuts)) {
+          if (d.done) break;
+          const r = d.push(piece);
+          out.push(...r.data);
+          used += r.consumed;
+        }
+        expect(d.done).toBe(true);
+        expect(used).toBe(wire.length - 4);
+        expect(Buffer.concat(out).equals(Buffer.concat(pieces))).toBe(true);
+        expect([...(d.trailers ?? [])]).toEqual(trailers);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('random bytes only ever throw PingoraError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.boolean(), (bytes, isRequest) => {
+        try {
+          parseStream(isRequest ? 'request' : 'response', [Buffer.from(bytes)], undefined, true);
+        } catch (e) {
+          expect(e).toBeInstanceOf(PingoraError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('mutated valid messages only ever throw PingoraError, and splits agree', () => {
+    const base = Buffer.from(
+      'POST /x?y HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nX: 1\r\n\r\n5;e=1\r\nhello\r\n0\r\nT: v\r\n\r\n',
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        fc.integer({ min: 1, max: 9 }),
+        (edits, size) => {
+          const b = Buffer.from(base);
+          for (const [i, v] of edits) b[i] = v;
+          const whole = parseStream('request', [b]);
+          const split = parseStream('request', splitEvery(b, size));
+          expect(split.ok).toBe(whole.ok);
+          expect(split.messages).toEqual(whole.messages);
+          if (!whole.ok) expect(split.error?.detail).toEqual(whole.error?.detail);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('parses the chunked responses this package encodes', () => {
+    const head = new ResponseHeader(
+      200,
+      'OK',
+      'HTTP/1.1',
+      new HeaderMap([['Transfer-Encoding', 'chunked']]),
+    );
+    const wire = Buffer.concat([
+      encodeResponseHead(head),
+      ...encodeChunk(Buffer.from('abc')),
+      encodeLastChunk(),
+    ]);
+    const p = new ResponseHeadParser().push(wire);
+    expect(p?.body.kind).toBe('chunked');
+  });
+});
