@@ -1,4 +1,5 @@
 import { PingoraError } from '@pingora-ts/error';
+import { BodyDecoder, type Method, ResponseHeadParser } from '@pingora-ts/http-parser';
 
 /** A response as far as a health check needs it. */
 export interface CheckResponse {
@@ -7,128 +8,63 @@ export interface CheckResponse {
   readonly body: string | undefined;
 }
 
-const HEAD_END = Buffer.from('\r\n\r\n');
-const STATUS_LINE = /^HTTP\/1\.[01] ([1-9][0-9]{2})(?: [^\r\n]*)?$/;
-
 /**
- * Reads one HTTP/1.x response off a health-check connection: the status line (RFC 9112
- * section 4), the header fields the framing needs, and, when the check matches on the body,
- * the body framed by Transfer-Encoding: chunked, Content-Length or the end of the connection
- * (RFC 9112 section 6.3). It holds at most `maxBytes`; a longer answer fails the check.
+ * Reads one HTTP/1.x response off a health-check connection with @pingora-ts/http-parser: the
+ * head (1xx interim responses skipped, RFC 9110 section 15.2) and, when the check matches on
+ * the body, the body as its framing says (Content-Length, chunked, or until close; RFC 9112
+ * section 6.3). Head and body are each limited to `maxBytes`; malformed or oversized answers
+ * throw the parser's `PingoraError`.
  */
 export class HttpResponseReader {
   readonly #wantBody: boolean;
+  readonly #method: Method;
   readonly #maxBytes: number;
-  #buffer: Buffer = Buffer.alloc(0);
+  readonly #parser: ResponseHeadParser;
+  #decoder: BodyDecoder | undefined;
+  #status = 0;
+  readonly #body: Uint8Array[] = [];
+  #sawBytes = false;
 
-  constructor(wantBody: boolean, maxBytes: number) {
+  constructor(method: Method, wantBody: boolean, maxBytes: number) {
+    this.#method = method;
     this.#wantBody = wantBody;
     this.#maxBytes = maxBytes;
+    this.#parser = new ResponseHeadParser({ maxHeadSize: maxBytes });
   }
 
   /** Adds bytes; returns the response once complete, `undefined` while more are needed. */
-  push(chunk: Buffer): CheckResponse | undefined {
-    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
-    if (this.#buffer.length > this.#maxBytes) {
-      throw PingoraError.explain('H1Error', `response larger than ${this.#maxBytes} bytes`, {
-        source: 'upstream',
-      });
+  push(chunk: Uint8Array): CheckResponse | undefined {
+    if (chunk.length > 0) this.#sawBytes = true;
+    let rest = chunk;
+    while (this.#decoder === undefined) {
+      const parsed = this.#parser.push(rest, this.#method);
+      if (parsed === null) return undefined;
+      rest = rest.subarray(parsed.consumed);
+      if (parsed.head.status < 200) continue; // interim: the final response follows
+      this.#status = parsed.head.status;
+      if (!this.#wantBody) return { status: this.#status, body: undefined };
+      this.#decoder = new BodyDecoder(parsed.body, 'response', { maxBodySize: this.#maxBytes });
     }
-    return this.#parse(false);
+    const decoded = this.#decoder.push(rest);
+    for (const part of decoded.data) this.#body.push(part);
+    return decoded.done ? this.#response() : undefined;
   }
 
-  /** The peer closed: returns the response, framed by the close if it had no other framing. */
+  /** The peer closed: completes a close-delimited body, or throws for a cut-short answer. */
   end(): CheckResponse {
-    const response = this.#parse(true);
-    if (response === undefined) {
-      throw PingoraError.explain('ConnectionClosed', 'response ended before it was complete', {
-        source: 'upstream',
-      });
-    }
-    return response;
-  }
-
-  #parse(atEnd: boolean): CheckResponse | undefined {
-    const buffer = this.#buffer;
-    const headEnd = buffer.indexOf(HEAD_END);
-    if (headEnd < 0) return undefined;
-    const lines = buffer.toString('latin1', 0, headEnd).split('\r\n');
-    const match = STATUS_LINE.exec(lines[0]!);
-    if (match === null) {
+    if (this.#decoder === undefined) {
+      this.#parser.end(); // throws H1Error inside a head
       throw PingoraError.explain(
-        'H1Error',
-        `bad status line ${JSON.stringify(lines[0]!.slice(0, 80))}`,
-        {
-          source: 'upstream',
-          detail: { rule: 'RFC 9112 section 4: status-line', offset: 0 },
-        },
+        'ConnectionClosed',
+        this.#sawBytes ? 'closed before a final response' : 'closed without a response',
+        { source: 'upstream' },
       );
     }
-    const status = Number(match[1]);
-    // 1xx interim responses precede the real one (RFC 9110 section 15.2): drop and read on.
-    if (status < 200) {
-      this.#buffer = buffer.subarray(headEnd + 4);
-      return this.#parse(atEnd);
-    }
-    if (!this.#wantBody) return { status, body: undefined };
-    let contentLength: number | undefined;
-    let chunked = false;
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(':');
-      if (colon <= 0) {
-        throw PingoraError.explain('InvalidHTTPHeader', 'header line without a name', {
-          source: 'upstream',
-          detail: { rule: 'RFC 9112 section 5: field-line' },
-        });
-      }
-      const name = line.slice(0, colon).toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      if (name === 'transfer-encoding') chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
-      else if (name === 'content-length') {
-        if (!/^[0-9]+$/.test(value)) {
-          throw PingoraError.explain('InvalidHTTPHeader', `bad Content-Length ${value}`, {
-            source: 'upstream',
-            detail: { name: 'Content-Length', rule: 'RFC 9110 section 8.6' },
-          });
-        }
-        contentLength = Number(value);
-      }
-    }
-    const body = buffer.subarray(headEnd + 4);
-    if (status === 204 || status === 304) return { status, body: '' };
-    if (chunked) {
-      const decoded = decodeChunked(body);
-      return decoded === undefined ? undefined : { status, body: decoded.toString('utf8') };
-    }
-    if (contentLength !== undefined) {
-      if (body.length < contentLength) return undefined;
-      return { status, body: body.toString('utf8', 0, contentLength) };
-    }
-    return atEnd ? { status, body: body.toString('utf8') } : undefined;
+    this.#decoder.end(); // throws H1Error for an unfinished length or chunked body
+    return this.#response();
   }
-}
 
-/** Decodes a complete chunked body (RFC 9112 section 7.1), or `undefined` if incomplete. */
-function decodeChunked(data: Buffer): Buffer | undefined {
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (;;) {
-    const lineEnd = data.indexOf('\r\n', at);
-    if (lineEnd < 0) return undefined;
-    const sizeText = data.toString('latin1', at, lineEnd).split(';')[0]!.trim();
-    if (!/^[0-9a-fA-F]{1,8}$/.test(sizeText)) {
-      throw PingoraError.explain('H1Error', `bad chunk size ${JSON.stringify(sizeText)}`, {
-        source: 'upstream',
-        detail: { rule: 'RFC 9112 section 7.1: chunk-size' },
-      });
-    }
-    const size = Number.parseInt(sizeText, 16);
-    // Trailers after the last chunk do not matter to a health check.
-    if (size === 0) return Buffer.concat(parts);
-    const start = lineEnd + 2;
-    if (data.length < start + size + 2) return undefined;
-    parts.push(data.subarray(start, start + size));
-    at = start + size + 2;
+  #response(): CheckResponse {
+    return { status: this.#status, body: Buffer.concat(this.#body).toString('utf8') };
   }
 }
