@@ -3,10 +3,17 @@ import { hashKey } from './key-hash.js';
 /** Size of a {@link CountMinSketch}: from error bounds, or given directly. */
 export type SketchSize =
   | {
-      /** Relative error: estimates exceed the truth by at most `epsilon * total`. */ epsilon: number /** Probability that a key breaks that bound. */;
+      /** Relative error: estimates exceed the truth by at most `epsilon * total`... */
+      epsilon: number;
+      /** ...except with this probability, per key. */
       delta: number;
     }
-  | { width: number; depth: number };
+  | {
+      /** Counters per row (rounded up to a power of two). */
+      width: number;
+      /** Rows (independent hashes). */
+      depth: number;
+    };
 
 /**
  * A count-min sketch (Cormode and Muthukrishnan, 2005): `depth` rows of `width` counters. An
@@ -53,8 +60,14 @@ export class CountMinSketch {
     return this.sum;
   }
 
-  /** Adds `n` to `key`; returns the key's new estimate. */
+  /**
+   * Adds `n` (a non-negative integer) to `key`; returns the key's new estimate. Negative counts
+   * are refused: they would let an estimate fall below the truth.
+   */
   add(key: string | number, n = 1): number {
+    if (!(Number.isInteger(n) && n >= 0)) {
+      throw new RangeError(`CountMinSketch n must be a non-negative integer, got ${n}`);
+    }
     hashKey(key, this.hashes);
     const h1 = this.hashes[0]!;
     const h2 = this.hashes[1]!;

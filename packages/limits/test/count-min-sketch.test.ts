@@ -11,6 +11,16 @@ describe('CountMinSketch', () => {
     expect(() => new CountMinSketch({ width: 0, depth: 1 })).toThrow(RangeError);
   });
 
+  it('refuses counts that could make an estimate fall below the truth', () => {
+    const s = new CountMinSketch({ width: 16, depth: 2 });
+    s.add('k', 3);
+    expect(() => s.add('k', -1)).toThrow(RangeError);
+    expect(() => s.add('k', 0.5)).toThrow(RangeError);
+    expect(() => s.add('k', Number.NaN)).toThrow(RangeError);
+    expect(s.estimate('k')).toBe(3);
+    expect(s.total).toBe(3);
+  });
+
   it('stays within epsilon * N for all but delta of 1M distinct keys, never under', () => {
     const epsilon = 1e-4;
     const delta = 0.01;

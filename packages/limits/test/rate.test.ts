@@ -24,6 +24,34 @@ describe('Rate', () => {
     expect(rate.rate('a')).toBe(0);
   });
 
+  it("stays within its sketches' bound over 1M distinct keys, in both intervals", () => {
+    let now = 0;
+    const epsilon = 1e-4;
+    const delta = 0.01;
+    const rate = new Rate({ intervalMs: 1000, sketch: { epsilon, delta }, clock: () => now });
+    const KEYS = 1_000_000;
+    // Every key once, and every 100th key 20 times more: N = 1.2M events.
+    for (let i = 0; i < KEYS; i++) rate.observe(i * 7 + 3);
+    for (let i = 0; i < KEYS; i += 100) rate.observe(i * 7 + 3, 20);
+    const N = KEYS + (KEYS / 100) * 20;
+    const truth = (i: number) => (i % 100 === 0 ? 21 : 1);
+    const check = (estimate: (key: number) => number) => {
+      let over = 0;
+      let under = 0;
+      for (let i = 0; i < KEYS; i++) {
+        const error = estimate(i * 7 + 3) - truth(i);
+        if (error < 0) under++;
+        if (error > epsilon * N) over++;
+      }
+      expect(under).toBe(0);
+      // Each key breaks the bound with probability at most delta.
+      expect(over).toBeLessThanOrEqual(delta * KEYS);
+    };
+    check((key) => rate.currentCount(key));
+    now = 1000;
+    check((key) => rate.previousRate(key)); // per second = per interval here
+  });
+
   it('scales to per second for other intervals', () => {
     let now = 0;
     const rate = new Rate({ intervalMs: 100, clock: () => now });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TokenBucket } from '../src/index.js';
 
@@ -47,8 +48,83 @@ describe('TokenBucket', () => {
     expect(buckets.tokens('ip-5')).toBe(2);
   });
 
+  it('holds at most maxBuckets, pushing out the oldest', () => {
+    const now = 0;
+    const buckets = new TokenBucket({
+      ratePerSecond: 1,
+      burst: 5,
+      maxBuckets: 3,
+      clock: () => now,
+    });
+    for (const key of ['k0', 'k1', 'k2', 'k3', 'k4']) buckets.take(key, 5);
+    expect(buckets.size).toBe(3);
+    expect(buckets.tokens('k0')).toBe(5); // forgotten: starts full again
+    expect(buckets.tokens('k4')).toBe(0);
+    expect(buckets.take('k4')).toEqual({ allowed: false, retryAfterMs: 1000 });
+  });
+
+  it('earns nothing and loses nothing when the clock steps back', () => {
+    let now = 10_000;
+    const buckets = new TokenBucket({ ratePerSecond: 1, burst: 2, clock: () => now });
+    buckets.take('k', 2);
+    now = 5_000;
+    expect(buckets.take('k')).toEqual({ allowed: false, retryAfterMs: 1000 });
+    expect(buckets.tokens('k')).toBe(0);
+  });
+
+  it('answers a retry-after that is exact, and never allows more than rate * time + burst (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.array(
+          fc.record({
+            advance: fc.nat(3_000),
+            key: fc.constantFrom('a', 'b'),
+            n: fc.integer({ min: 0, max: 25 }),
+          }),
+          { maxLength: 60 },
+        ),
+        (ratePerSecond, burst, steps) => {
+          let now = 0;
+          const buckets = new TokenBucket({ ratePerSecond, burst, clock: () => now });
+          const taken = { a: 0, b: 0 };
+          for (const { advance, key, n } of steps) {
+            now += advance;
+            const before = buckets.tokens(key);
+            const result = buckets.take(key, n);
+            if (result.allowed) {
+              expect(before).toBeGreaterThanOrEqual(n);
+              expect(result.remaining).toBeCloseTo(before - n, 9);
+              taken[key] += n;
+            } else if (n > burst) {
+              expect(result.retryAfterMs).toBe(Number.POSITIVE_INFINITY);
+            } else {
+              // Denied: not enough now, nor one ms before the answer; enough at the answer.
+              const r = result.retryAfterMs;
+              expect(r).toBeGreaterThan(0);
+              expect(buckets.tokens(key)).toBeLessThan(n);
+              now += r - 1;
+              expect(buckets.tokens(key)).toBeLessThan(n);
+              now += 1;
+              expect(buckets.tokens(key)).toBeGreaterThanOrEqual(n - 2e-9);
+              now -= r;
+            }
+            // Nobody gets more than the burst plus what the rate earned since the start.
+            expect(taken[key]).toBeLessThanOrEqual(burst + (ratePerSecond * now) / 1000 + 1e-6);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('rejects bad options', () => {
     expect(() => new TokenBucket({ ratePerSecond: 0, burst: 1 })).toThrow(RangeError);
     expect(() => new TokenBucket({ ratePerSecond: 1, burst: 0 })).toThrow(RangeError);
+    expect(() => new TokenBucket({ ratePerSecond: 1, burst: 1, maxBuckets: 0 })).toThrow(
+      RangeError,
+    );
+    expect(() => new TokenBucket({ ratePerSecond: 1, burst: 1 }).take('k', -1)).toThrow(RangeError);
   });
 });
