@@ -1,0 +1,115 @@
+// A deliberately plain model of TinyUFO for the property tests: arrays for the queues (with
+// shift and splice), a Map of entry records, eager removal. It shares only the frequency
+// sketch and the key hash with the real cache, which have their own tests.
+import { DEFAULTS, defaultHashKey, type Evicted, FrequencySketch } from '../src/index.js';
+
+interface Entry<V> {
+  value: V;
+  weight: number;
+  uses: number;
+  inMain: boolean;
+}
+
+export class ReferenceTinyUfo<K, V> {
+  private readonly entries = new Map<K, Entry<V>>();
+  private readonly small: K[] = [];
+  private readonly main: K[] = [];
+  private readonly sketch: FrequencySketch;
+  private readonly smallLimit: number;
+
+  constructor(private readonly limit: number) {
+    this.sketch = new FrequencySketch(limit);
+    this.smallLimit = Math.floor(limit * 0.1) + 1;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get weight(): number {
+    let total = 0;
+    for (const entry of this.entries.values()) total += entry.weight;
+    return total;
+  }
+
+  get(key: K): V | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    entry.uses = Math.min(DEFAULTS.usesCap, entry.uses + 1);
+    return entry.value;
+  }
+
+  peek(key: K): V | undefined {
+    return this.entries.get(key)?.value;
+  }
+
+  remove(key: K): V | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.entries.delete(key);
+    const queue = entry.inMain ? this.main : this.small;
+    queue.splice(queue.indexOf(key), 1);
+    return entry.value;
+  }
+
+  put(key: K, value: V, weight: number, force: boolean): Evicted<K, V>[] {
+    const frequency = this.sketch.increment(defaultHashKey(key));
+    const existing = this.entries.get(key);
+    if (existing) {
+      existing.uses = Math.min(DEFAULTS.usesCap, existing.uses + 1);
+      existing.value = value;
+      existing.weight = weight;
+      return this.evictFor(0);
+    }
+    if (weight > this.limit) return [{ key, value, weight }];
+    const evicted = this.evictFor(weight);
+    if (!force && evicted.length === 1) {
+      const victim = evicted[0]!;
+      if (this.sketch.estimate(defaultHashKey(victim.key)) > frequency) {
+        this.add(victim.key, victim.value, victim.weight);
+        return [{ key, value, weight }];
+      }
+    }
+    this.add(key, value, weight);
+    return evicted;
+  }
+
+  private add(key: K, value: V, weight: number): void {
+    this.entries.set(key, { value, weight, uses: 0, inMain: false });
+    this.small.push(key);
+  }
+
+  private queueWeight(queue: K[]): number {
+    return queue.reduce((sum, key) => sum + this.entries.get(key)!.weight, 0);
+  }
+
+  private evictFor(extra: number): Evicted<K, V>[] {
+    const evicted: Evicted<K, V>[] = [];
+    while (this.weight + extra > this.limit) {
+      let victim: K | undefined;
+      if (this.queueWeight(this.small) >= this.smallLimit) {
+        while (victim === undefined && this.small.length > 0) {
+          const key = this.small.shift()!;
+          const entry = this.entries.get(key)!;
+          if (entry.uses > 1) {
+            entry.inMain = true;
+            this.main.push(key);
+          } else victim = key;
+        }
+      }
+      while (victim === undefined && this.main.length > 0) {
+        const key = this.main.shift()!;
+        const entry = this.entries.get(key)!;
+        if (entry.uses > 0) {
+          entry.uses--;
+          this.main.push(key);
+        } else victim = key;
+      }
+      if (victim === undefined) break;
+      const entry = this.entries.get(victim)!;
+      this.entries.delete(victim);
+      evicted.push({ key: victim, value: entry.value, weight: entry.weight });
+    }
+    return evicted;
+  }
+}
