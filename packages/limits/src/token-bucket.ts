@@ -6,7 +6,10 @@ export interface TokenBucketOptions {
   ratePerSecond: number;
   /** Most tokens a bucket holds (a new key starts full). */
   burst: number;
-  /** How often (ms) idle buckets are swept, at most. */
+  /**
+   * Pause (ms) between passes that drop refilled buckets. A pass is spread over the takes that
+   * follow, a few buckets each, so that no single take pays for walking every bucket.
+   */
   sweepIntervalMs?: number;
   /**
    * Most buckets held at once. Past it, a new key first pushes out the oldest bucket (by
@@ -34,6 +37,12 @@ export type TakeResult =
       retryAfterMs: number;
     };
 
+/**
+ * Buckets a take examines while a sweep pass is under way: more than the one bucket a take can
+ * add, so a pass always ends, and small enough that a take stays O(1).
+ */
+const SWEEP_STEP = 8;
+
 /** Shortfall (in tokens) below which a bucket counts as holding enough. */
 const TOKEN_EPSILON = 1e-9;
 
@@ -45,8 +54,9 @@ interface Bucket {
 /**
  * Per-key token buckets: each key may spend `burst` tokens at once and earns `ratePerSecond`
  * back. A bucket that has refilled to `burst` is the same as no bucket, so such idle buckets
- * are dropped by a sweep that runs at most every `sweepIntervalMs` (on a `take`): memory follows
- * the keys active within about `burst / ratePerSecond` seconds, and never exceeds `maxBuckets`.
+ * are dropped by sweep passes, each spread over the takes that follow (a few buckets per take)
+ * and started `sweepIntervalMs` after the last one ended: memory follows the keys active within
+ * about `burst / ratePerSecond` seconds, and never exceeds `maxBuckets`.
  *
  * @example
  * ```ts
@@ -62,7 +72,9 @@ export class TokenBucket {
   private readonly sweepIntervalMs: number;
   private readonly maxBuckets: number;
   private readonly clock: Clock;
-  private lastSweep: number;
+  /** Where the sweep pass under way has got to; undefined between passes. */
+  private cursor: Iterator<[string | number, Bucket]> | undefined = undefined;
+  private nextSweep: number;
 
   constructor(options: TokenBucketOptions) {
     if (!(options.ratePerSecond > 0 && Number.isFinite(options.ratePerSecond))) {
@@ -82,7 +94,7 @@ export class TokenBucket {
     this.sweepIntervalMs = sweepIntervalMs;
     this.maxBuckets = maxBuckets;
     this.clock = options.clock ?? monotonicNow;
-    this.lastSweep = this.clock();
+    this.nextSweep = this.clock() + sweepIntervalMs;
   }
 
   /** Number of buckets held (keys not yet swept). */
@@ -97,7 +109,7 @@ export class TokenBucket {
   take(key: string | number, n = 1): TakeResult {
     if (!(n >= 0)) throw new RangeError(`TokenBucket n must be >= 0, got ${n}`);
     const now = this.clock();
-    if (now - this.lastSweep >= this.sweepIntervalMs) this.sweep(now);
+    if (this.cursor !== undefined || now >= this.nextSweep) this.sweepStep(now);
     let bucket = this.buckets.get(key);
     if (bucket === undefined) {
       if (this.buckets.size >= this.maxBuckets) this.evictOldest();
@@ -128,17 +140,40 @@ export class TokenBucket {
     return Math.min(this.burst, bucket.tokens + earned);
   }
 
-  /** Drops every bucket that has refilled to `burst`. Returns how many were dropped. */
+  /**
+   * Drops every bucket that has refilled to `burst`, all at once (takes do this a few buckets
+   * at a time by themselves). Returns how many were dropped.
+   */
   sweep(now = this.clock()): number {
-    this.lastSweep = now;
+    this.cursor = undefined;
+    this.nextSweep = now + this.sweepIntervalMs;
     let dropped = 0;
     for (const [key, bucket] of this.buckets) {
-      if (bucket.tokens + Math.max(0, now - bucket.at) * this.ratePerMs >= this.burst) {
+      if (this.isFull(bucket, now)) {
         this.buckets.delete(key);
         dropped++;
       }
     }
     return dropped;
+  }
+
+  private isFull(bucket: Bucket, now: number): boolean {
+    return bucket.tokens + Math.max(0, now - bucket.at) * this.ratePerMs >= this.burst;
+  }
+
+  /** Advances the sweep pass by a few buckets (a Map iterator survives deletes and inserts). */
+  private sweepStep(now: number): void {
+    this.cursor ??= this.buckets.entries();
+    for (let i = 0; i < SWEEP_STEP; i++) {
+      const next = this.cursor.next();
+      if (next.done === true) {
+        this.cursor = undefined;
+        this.nextSweep = now + this.sweepIntervalMs;
+        return;
+      }
+      const [key, bucket] = next.value;
+      if (this.isFull(bucket, now)) this.buckets.delete(key);
+    }
   }
 
   /** Drops the bucket created first: a Map iterates in insertion order. */

@@ -43,9 +43,41 @@ describe('TokenBucket', () => {
     for (let i = 0; i < 10_000; i++) buckets.take(`ip-${i}`);
     expect(buckets.size).toBe(10_000);
     now = 1000; // each bucket had 1 token left; after 1 s it is full again
-    buckets.take('fresh');
+    // The pass is spread over the takes that follow, 8 buckets each.
+    let takes = 0;
+    while (buckets.size > 1 && takes < 10_000) {
+      buckets.take('fresh');
+      takes++;
+    }
     expect(buckets.size).toBe(1);
+    expect(takes).toBeGreaterThan(1_000);
+    expect(takes).toBeLessThanOrEqual(Math.ceil(10_001 / 8) + 1);
     expect(buckets.tokens('ip-5')).toBe(2);
+    // sweep() does a whole pass at once.
+    for (let i = 0; i < 100; i++) buckets.take(`late-${i}`);
+    now = 3000;
+    expect(buckets.sweep()).toBe(101);
+    expect(buckets.size).toBe(0);
+  });
+
+  it('keeps sweeping while keys keep arriving, and keeps the ones still in debt', () => {
+    let now = 0;
+    const buckets = new TokenBucket({
+      ratePerSecond: 1,
+      burst: 1,
+      sweepIntervalMs: 0,
+      clock: () => now,
+    });
+    // One new key per ms, each spending its token: a key is in debt for 1 s, then full.
+    for (let i = 0; i < 20_000; i++) {
+      now = i;
+      expect(buckets.take(`k-${i}`).allowed).toBe(true);
+      // The 1000 keys in debt, plus the refilled keys the pass has not reached yet: a pass
+      // over ~1000 buckets takes ~1000 / 7 takes (8 examined, 1 added), so at most ~143 more.
+      expect(buckets.size).toBeLessThanOrEqual(1_000 + Math.ceil(1_200 / 7) + 8);
+    }
+    expect(buckets.tokens('k-19999')).toBe(0);
+    expect(buckets.take('k-19999')).toEqual({ allowed: false, retryAfterMs: 1000 });
   });
 
   it('holds at most maxBuckets, pushing out the oldest', () => {
