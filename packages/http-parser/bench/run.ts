@@ -39,7 +39,7 @@ interface JsParserClass {
   kOnMessageComplete: number;
 }
 
-const { HTTPParser: LLHTTP } = require('_http_common') as { HTTPParser: NodeParserClass };
+const { HTTPParser: LLHTTP } = require('node:_http_common') as { HTTPParser: NodeParserClass };
 const { HTTPParser: JSHTTP } = require('http-parser-js') as { HTTPParser: JsParserClass };
 
 const minimalGet = 'GET / HTTP/1.1\r\nHost: a\r\n\r\n';

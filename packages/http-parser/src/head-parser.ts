@@ -68,6 +68,9 @@ const S_VALUE = 13;
 const S_VALUE_LF = 14;
 const S_END_LF = 15;
 
+/** Bytes decoded to text at once (a typical head fits; see HeadScanner.text). */
+const TEXT_WINDOW = 2048;
+
 const VERSION_PREFIX = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e]; // "HTTP/1."
 
 // Lower-case names of the fields that decide framing, as bytes.
@@ -230,6 +233,7 @@ abstract class HeadScanner {
       this.fail('H1Error', 'RFC 9112 9.6: data after a message with Connection: close', 0);
     }
     const chunk = asBuffer(input);
+    this.winBuf = null; // the caller may have reused the buffer with other bytes
     let from = 0;
     if (this.stashLen > 0) {
       // Finish the carried-over line first: it ends at the chunk's first LF at the latest.
@@ -278,7 +282,27 @@ abstract class HeadScanner {
     return -1;
   }
 
+  // One latin1 decode per window of input, then cheap string slices per name and value: a
+  // native call per field costs more than the whole window's decode.
+  private win = '';
+  private winBuf: Uint8Array | null = null;
+  private winStart = 0;
+  private winEnd = 0;
+
+  private text(buf: Latin1Buffer, start: number, end: number): string {
+    if (buf !== this.winBuf || start < this.winStart || end > this.winEnd) {
+      const ws = start;
+      const we = Math.min(buf.length, Math.max(end, start + TEXT_WINDOW));
+      this.win = buf.latin1Slice(ws, we);
+      this.winBuf = buf;
+      this.winStart = ws;
+      this.winEnd = we;
+    }
+    return this.win.slice(start - this.winStart, end - this.winStart);
+  }
+
   private appendStash(src: Uint8Array, n: number): void {
+    this.winBuf = null;
     const need = this.stashLen + n;
     if (need > this.stash.length) {
       const bigger = Buffer.allocUnsafe(Math.max(need, this.stash.length * 2)) as Latin1Buffer;
@@ -395,28 +419,24 @@ abstract class HeadScanner {
           break;
         }
         case S_VALUE: {
-          // Visible bytes run fast; whitespace is allowed inside but is not part of the end.
-          for (;;) {
-            if (c > 32 && c !== 127) {
-              do {
-                if (++pos === end) break;
-                c = buf[pos] as number;
-              } while (c > 32 && c !== 127);
-              this.valueEnd = pos;
-              if (pos === end) break;
-            }
-            if (c === 32 || c === 9) {
-              do {
-                if (++pos === end) break;
-                c = buf[pos] as number;
-              } while (c === 32 || c === 9);
-              if (pos === end) break;
-              continue;
-            }
-            break;
-          }
+          // One table load per byte; trailing whitespace is trimmed once the line ends.
+          while (FIELD_VALUE[c] === 1 && ++pos < end) c = buf[pos] as number;
           if (pos === end) break;
+          let e = pos;
+          while ((buf[e - 1] === 32 || buf[e - 1] === 9) && e > this.valueStart) e--;
+          this.valueEnd = e;
           if (c === 13) {
+            if (pos + 1 < end && buf[pos + 1] === 10) {
+              // CRLF in hand: finish the field without another round through the switch.
+              pos += 2;
+              this.addField(buf, base + pos - 1);
+              this.lineStart = pos;
+              if (pos - this.headStart + base > this.maxHeadSize) {
+                this.fail('HeaderTooLarge', 'head larger than maxHeadSize', base + pos);
+              }
+              state = S_LINE;
+              break;
+            }
             state = S_VALUE_LF;
             pos++;
             break;
@@ -493,7 +513,7 @@ abstract class HeadScanner {
               base + pos,
             );
           }
-          this.target = buf.latin1Slice(this.markStart, pos);
+          this.target = this.text(buf, this.markStart, pos);
           pos++;
           this.vi = 0;
           state = S_VERSION;
@@ -556,13 +576,13 @@ abstract class HeadScanner {
           while (FIELD_VALUE[c] === 1 && ++pos < end) c = buf[pos] as number;
           if (pos === end) break;
           if (c === 13) {
-            this.reason = buf.latin1Slice(this.markStart, pos);
+            this.reason = this.text(buf, this.markStart, pos);
             state = S_START_LF;
             pos++;
             break;
           }
           if (c === 10 && this.lenientLineEnds) {
-            this.reason = buf.latin1Slice(this.markStart, pos);
+            this.reason = this.text(buf, this.markStart, pos);
             state = S_LINE;
             pos++;
             this.lineStart = pos;
@@ -615,7 +635,7 @@ abstract class HeadScanner {
       while (i < len && buf[start + i] === bytes[i]) i++;
       if (i === len) return METHODS[m] as string;
     }
-    return buf.latin1Slice(start, end);
+    return this.text(buf, start, end);
   }
 
   private addField(buf: Latin1Buffer, offset: number): void {
@@ -626,8 +646,7 @@ abstract class HeadScanner {
       if (ve > vs) {
         const i = this.values.length - 1;
         const prev = this.values[i] as string;
-        this.values[i] =
-          prev === '' ? buf.latin1Slice(vs, ve) : `${prev} ${buf.latin1Slice(vs, ve)}`;
+        this.values[i] = prev === '' ? this.text(buf, vs, ve) : `${prev} ${this.text(buf, vs, ve)}`;
       }
       return;
     }
@@ -636,8 +655,8 @@ abstract class HeadScanner {
     const index = this.names.length;
     if (index >= this.maxHeaders)
       this.fail('HeaderTooLarge', 'more fields than maxHeaders', offset);
-    this.names.push(buf.latin1Slice(ns, ne));
-    this.values.push(ve > vs ? buf.latin1Slice(vs, ve) : '');
+    this.names.push(this.text(buf, ns, ne));
+    this.values.push(ve > vs ? this.text(buf, vs, ve) : '');
     switch (ne - ns) {
       case 4:
         if (nameIs(buf, ns, N_HOST)) this.hostCount++;

@@ -27,14 +27,20 @@ export function connectionFlags(
       while (s < e && (v.charCodeAt(s) === 32 || v.charCodeAt(s) === 9)) s++;
       while (e > s && (v.charCodeAt(e - 1) === 32 || v.charCodeAt(e - 1) === 9)) e--;
       const len = e - s;
-      if (len === 5 && equalsIgnoreCase(v.slice(s, e), 'close')) flags |= CONN_CLOSE;
-      else if (len === 10 && equalsIgnoreCase(v.slice(s, e), 'keep-alive'))
-        flags |= CONN_KEEP_ALIVE;
-      else if (len === 7 && equalsIgnoreCase(v.slice(s, e), 'upgrade')) flags |= CONN_UPGRADE;
+      if (len === 5 && isLowerAt(v, s, 'close')) flags |= CONN_CLOSE;
+      else if (len === 10 && isLowerAt(v, s, 'keep-alive')) flags |= CONN_KEEP_ALIVE;
+      else if (len === 7 && isLowerAt(v, s, 'upgrade')) flags |= CONN_UPGRADE;
       start = comma + 1;
     }
   }
   return flags;
+}
+
+/** True when `v` holds `lower` at `at`, ignoring ASCII case (no substring is made). */
+function isLowerAt(v: string, at: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++)
+    if ((v.charCodeAt(at + i) | 0x20) !== lower.charCodeAt(i)) return false;
+  return true;
 }
 
 /** RFC 9112 9.3: `close` ends it; HTTP/1.1 persists by default; HTTP/1.0 only with `keep-alive`. */

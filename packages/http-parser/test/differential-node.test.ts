@@ -282,7 +282,7 @@ export const KNOWN_DIFFERENCES: { why: string; matches: (o: Outcome) => boolean 
   {
     why: 'RFC 9110 8.6: identical duplicate Content-Length values MAY be accepted as one; llhttp rejects any duplicate',
     matches: (o) =>
-      !o.node && o.ours && /Content-Length: (\d+)\r\n[^]*Content-Length: \1\r\n/i.test(o.text),
+      !o.node && o.ours && /Content-Length: (\d+)\r\n[\s\S]*Content-Length: \1\r\n/i.test(o.text),
   },
   {
     why: 'RFC 9110 9.1: a method is any token (unknown ones get 501 from the server, not 400); llhttp only parses its own list',
