@@ -1,0 +1,93 @@
+import type { Socket } from 'node:net';
+import { fromSystemError, PingoraError } from '@pingora-ts/error';
+import type { Deadline, TimerWheel } from '@pingora-ts/timeout';
+
+/**
+ * Pulls a socket's bytes one chunk at a time: the socket stays paused while nobody reads, so a
+ * slow consumer slows the upstream down (TCP backpressure) instead of buffering its body.
+ * Each wait for bytes has a read deadline on the timer wheel.
+ */
+export class SocketReader {
+  private readonly socket: Socket;
+  private readonly wheel: TimerWheel;
+  private readonly readTimeoutMs: number;
+  private readonly queue: Buffer[] = [];
+  private isEnded = false;
+  private failure: PingoraError | undefined;
+  private waiting: ((value: Buffer | null | PingoraError) => void) | undefined;
+  private deadline: Deadline | undefined;
+  /** Bytes received so far. */
+  received = 0;
+
+  private readonly onData = (data: Buffer): void => {
+    this.received += data.length;
+    if (this.waiting) this.deliver(data);
+    else {
+      this.queue.push(data);
+      this.socket.pause();
+    }
+  };
+  private readonly onEnd = (): void => {
+    this.isEnded = true;
+    if (this.waiting) this.deliver(null);
+  };
+  private readonly onError = (error: Error): void => {
+    this.failure = fromSystemError(error, 'upstream', 'ReadError', 'reading from upstream');
+    if (this.waiting) this.deliver(this.failure);
+  };
+
+  constructor(socket: Socket, wheel: TimerWheel, readTimeoutMs: number) {
+    this.socket = socket;
+    this.wheel = wheel;
+    this.readTimeoutMs = readTimeoutMs;
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onEnd);
+    socket.on('error', this.onError);
+    socket.pause();
+  }
+
+  /** True when bytes arrived that nobody has read (a connection in that state is not reusable). */
+  get hasUnread(): boolean {
+    return this.queue.length > 0;
+  }
+
+  /** The next chunk, or `null` at end of stream. Rejects with ReadTimedout / ReadError. */
+  read(): Promise<Buffer | null> {
+    const queued = this.queue.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.isEnded) return Promise.resolve(null);
+    return new Promise<Buffer | null>((resolve, reject) => {
+      this.waiting = (value) => (value instanceof PingoraError ? reject(value) : resolve(value));
+      this.deadline = this.wheel.deadline(this.readTimeoutMs, () => {
+        this.failure = PingoraError.explain(
+          'ReadTimedout',
+          `no bytes from upstream within ${this.readTimeoutMs} ms`,
+          { source: 'upstream' },
+        );
+        this.deliver(this.failure);
+        this.socket.destroy();
+      });
+      this.socket.resume();
+    });
+  }
+
+  /** Stops listening (before the socket goes back to the pool or is handed over). */
+  detach(): void {
+    this.socket.off('data', this.onData);
+    this.socket.off('end', this.onEnd);
+    this.socket.off('close', this.onEnd);
+    this.socket.off('error', this.onError);
+    this.deadline?.cancel();
+  }
+
+  private deliver(value: Buffer | null | PingoraError): void {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    this.deadline?.cancel();
+    this.deadline = undefined;
+    this.socket.pause();
+    waiting?.(value);
+  }
+}

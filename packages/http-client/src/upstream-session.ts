@@ -1,0 +1,250 @@
+import type { Socket } from 'node:net';
+import { PingoraError } from '@pingora-ts/error';
+import {
+  BodyDecoder,
+  encodeChunk,
+  encodeLastChunk,
+  encodeRequestHead,
+  type ParsedResponse,
+  type RequestHeader,
+  type ResponseHeader,
+  ResponseHeadParser,
+  shouldKeepAlive,
+} from '@pingora-ts/http-parser';
+import type { TimerWheel } from '@pingora-ts/timeout';
+import { SocketReader } from './socket-reader.js';
+
+/** A request body: bytes known up front (Content-Length) or a stream (chunked). */
+export type RequestBody = Uint8Array | AsyncIterable<Uint8Array>;
+
+/** What happens to the connection once the exchange is over. */
+export type ReleaseOutcome = 'reused' | 'closed';
+
+/**
+ * One HTTP/1.1 exchange on one upstream connection, driven step by step: write the request
+ * head and body, read the response head (1xx skipped, 101 reported), stream the response body.
+ * When the body has been read to its end and both sides allow keep-alive (RFC 9112 9.3),
+ * `onRelease(socket, 'reused')` gets the connection back for the pool; otherwise it is closed.
+ */
+export class UpstreamSession {
+  /** The connection. */
+  readonly socket: Socket;
+  /** True when the connection came from the pool. */
+  readonly isReused: boolean;
+  private readonly reader: SocketReader;
+  private readonly wheel: TimerWheel;
+  private readonly writeTimeoutMs: number;
+  private readonly onRelease: (socket: Socket, outcome: ReleaseOutcome) => void;
+  private request: RequestHeader | undefined;
+  private parsed: ParsedResponse | undefined;
+  private leftover: Buffer | undefined;
+  private isFinished = false;
+
+  constructor(options: {
+    socket: Socket;
+    isReused: boolean;
+    wheel: TimerWheel;
+    readTimeoutMs: number;
+    writeTimeoutMs: number;
+    onRelease: (socket: Socket, outcome: ReleaseOutcome) => void;
+  }) {
+    this.socket = options.socket;
+    this.isReused = options.isReused;
+    this.wheel = options.wheel;
+    this.writeTimeoutMs = options.writeTimeoutMs;
+    this.onRelease = options.onRelease;
+    this.reader = new SocketReader(options.socket, options.wheel, options.readTimeoutMs);
+  }
+
+  /** True once any response byte has arrived (a failure after that is never retried). */
+  get hasResponseBytes(): boolean {
+    return this.reader.received > 0;
+  }
+
+  /**
+   * Writes the request head, then the body: a `Uint8Array` with a Content-Length (added when
+   * absent), or a stream as chunked (unless the head has a Content-Length). Waits on
+   * backpressure with the write timeout.
+   */
+  async writeRequest(head: RequestHeader, body?: RequestBody): Promise<void> {
+    this.request = head;
+    const h = head.headers;
+    try {
+      if (body === undefined) {
+        await this.write(encodeRequestHead(head));
+      } else if (body instanceof Uint8Array) {
+        if (!h.has('content-length') && !h.has('transfer-encoding')) {
+          h.set('Content-Length', String(body.length));
+        }
+        const headBytes = encodeRequestHead(head);
+        await this.write(body.length < 16_384 ? Buffer.concat([headBytes, body]) : headBytes);
+        if (body.length >= 16_384) await this.write(body);
+      } else {
+        const isChunked = !h.has('content-length');
+        if (isChunked && !h.has('transfer-encoding')) h.set('Transfer-Encoding', 'chunked');
+        await this.write(encodeRequestHead(head));
+        for await (const chunk of body) {
+          if (chunk.length === 0) continue;
+          if (!isChunked) await this.write(chunk);
+          else for (const part of encodeChunk(chunk)) await this.write(part);
+        }
+        if (isChunked) await this.write(encodeLastChunk());
+      }
+    } catch (error) {
+      this.close();
+      throw this.failure(error, 'WriteError', 'writing the request');
+    }
+  }
+
+  /**
+   * Reads the response head. Interim 1xx responses are skipped, except 101 (Switching
+   * Protocols), which is returned: the socket then belongs to the new protocol.
+   */
+  async readResponseHead(): Promise<ResponseHeader> {
+    const method = this.request?.method ?? 'GET';
+    let parser = new ResponseHeadParser();
+    let pending: Buffer | null | undefined = this.leftover;
+    this.leftover = undefined;
+    try {
+      for (;;) {
+        const chunk: Buffer | null = pending ?? (await this.reader.read());
+        pending = undefined;
+        if (chunk === null) {
+          throw PingoraError.explain(
+            'ConnectionClosed',
+            this.hasResponseBytes
+              ? 'upstream closed the connection inside the response head'
+              : 'upstream closed the connection before responding',
+            { source: 'upstream', retry: this.hasResponseBytes ? 'never' : 'reused' },
+          );
+        }
+        const parsed = parser.push(chunk, method);
+        if (parsed === null) continue;
+        const rest: Buffer | undefined =
+          parsed.consumed < chunk.length ? chunk.subarray(parsed.consumed) : undefined;
+        const status = parsed.head.status;
+        if (status >= 100 && status < 200 && status !== 101) {
+          parser = new ResponseHeadParser();
+          pending = rest;
+          continue;
+        }
+        this.parsed = parsed;
+        this.leftover = rest;
+        return parsed.head;
+      }
+    } catch (error) {
+      this.close();
+      throw this.failure(error, 'ReadError', 'reading the response head');
+    }
+  }
+
+  /**
+   * The response body, chunk by chunk (views, not copies, where possible). Reading it to the
+   * end releases the connection; stopping early closes it.
+   */
+  async *body(): AsyncGenerator<Uint8Array, void, undefined> {
+    const parsed = this.parsed;
+    if (parsed === undefined) throw new TypeError('readResponseHead() first');
+    const decoder = new BodyDecoder(parsed.body, 'response');
+    let isClean = true;
+    try {
+      let chunk: Buffer | null | undefined = this.leftover;
+      this.leftover = undefined;
+      while (!decoder.done) {
+        chunk ??= await this.reader.read();
+        if (chunk === null) {
+          decoder.end(); // throws unless the body is close-delimited
+          isClean = false; // close-delimited: the connection is gone
+          break;
+        }
+        const r = decoder.push(chunk);
+        if (r.consumed < chunk.length) isClean = false; // bytes past the body: not reusable
+        chunk = undefined;
+        for (const data of r.data) yield data;
+      }
+      this.finish(
+        isClean &&
+          !this.reader.hasUnread &&
+          parsed.body.kind !== 'close' &&
+          shouldKeepAlive(this.request!, parsed.head, false),
+      );
+    } catch (error) {
+      this.close();
+      throw this.failure(error, 'ReadError', 'reading the response body');
+    } finally {
+      if (!this.isFinished) this.close(); // the consumer stopped early
+    }
+  }
+
+  /** The connection after a 101 or a CONNECT: the socket and the bytes already read. */
+  takeOver(): { socket: Socket; head: Buffer } {
+    this.reader.detach();
+    this.isFinished = true;
+    const head = this.leftover ?? Buffer.alloc(0);
+    this.leftover = undefined;
+    this.socket.resume();
+    return { socket: this.socket, head };
+  }
+
+  /** Closes the connection (idempotent). */
+  close(): void {
+    if (this.isFinished) return;
+    this.isFinished = true;
+    this.reader.detach();
+    this.socket.destroy();
+    this.onRelease(this.socket, 'closed');
+  }
+
+  private finish(canReuse: boolean): void {
+    if (!canReuse) {
+      this.close();
+      return;
+    }
+    this.isFinished = true;
+    this.reader.detach();
+    this.onRelease(this.socket, 'reused');
+  }
+
+  private write(data: Uint8Array): Promise<void> {
+    if (this.socket.write(data)) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const onDrain = () => {
+        timer.cancel();
+        this.socket.off('close', onClose);
+        resolve();
+      };
+      const onClose = () => {
+        timer.cancel();
+        this.socket.off('drain', onDrain);
+        reject(
+          PingoraError.explain('ConnectionClosed', 'upstream closed while we wrote', {
+            source: 'upstream',
+          }),
+        );
+      };
+      const timer = this.wheel.deadline(this.writeTimeoutMs, () => {
+        this.socket.off('drain', onDrain);
+        this.socket.off('close', onClose);
+        reject(
+          PingoraError.explain(
+            'WriteTimedout',
+            `upstream took no bytes for ${this.writeTimeoutMs} ms`,
+            {
+              source: 'upstream',
+            },
+          ),
+        );
+      });
+      this.socket.once('drain', onDrain);
+      this.socket.once('close', onClose);
+    });
+  }
+
+  /** A PingoraError from upstream whose retry decision reflects whether response bytes came. */
+  private failure(error: unknown, kind: 'ReadError' | 'WriteError', context: string): PingoraError {
+    const e = PingoraError.from(error, kind, context).intoUpstream();
+    // Once the upstream answered anything, the request may have had effects: never retry.
+    if (this.hasResponseBytes && e.retry !== 'never') e.setRetry('never');
+    return e;
+  }
+}

@@ -1,0 +1,217 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PingoraError } from '@pingora-ts/error';
+import { createCertificate, createCertificateAuthority, TlsSessionCache } from '@pingora-ts/tls';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HttpConnector } from '../src/index.js';
+import { freePort } from './nginx.js';
+
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function serve(
+  handler: http.RequestListener,
+  server: http.Server = http.createServer(handler),
+): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+  cleanups.push(() => server.closeAllConnections());
+  return (server.address() as net.AddressInfo).port;
+}
+
+function connector(options?: ConstructorParameters<typeof HttpConnector>[0]): HttpConnector {
+  const c = new HttpConnector(options);
+  cleanups.push(() => c.close());
+  return c;
+}
+
+async function rejection(p: Promise<unknown>): Promise<PingoraError> {
+  const e = await p.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(e).toBeInstanceOf(PingoraError);
+  return e as PingoraError;
+}
+
+describe('HttpConnector against node:http', () => {
+  it('streams a chunked response and sends a streamed request body chunked', async () => {
+    const port = await serve(async (req, res) => {
+      const parts: Buffer[] = [];
+      for await (const p of req) parts.push(p as Buffer);
+      res.write(`te=${req.headers['transfer-encoding']};`);
+      res.write(Buffer.concat(parts));
+      setTimeout(() => res.end(';done'), 20);
+    });
+    async function* body() {
+      yield Buffer.from('a');
+      yield Buffer.from('bc');
+    }
+    const res = await connector().request(
+      { host: '127.0.0.1', port },
+      { method: 'POST', path: '/echo', body: body() },
+    );
+    expect(res.head.headers.get('transfer-encoding')).toBe('chunked');
+    expect((await res.bytes()).toString()).toBe('te=chunked;abc;done');
+  });
+
+  it('sends a Buffer body with Content-Length', async () => {
+    const port = await serve(async (req, res) => {
+      let n = 0;
+      for await (const p of req) n += (p as Buffer).length;
+      res.end(`${req.headers['content-length']}/${n}`);
+    });
+    const res = await connector().request(
+      { host: '127.0.0.1', port },
+      { method: 'PUT', body: Buffer.alloc(100_000, 1) },
+    );
+    expect((await res.bytes()).toString()).toBe('100000/100000');
+  });
+
+  it('skips 100 Continue and reports 101 with the socket and the bytes after the head', async () => {
+    const server = http.createServer();
+    server.on('checkContinue', (_req, res) => {
+      res.writeContinue();
+      res.end('after continue');
+    });
+    server.on('upgrade', (_req, socket) => {
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nhi!',
+      );
+      socket.on('data', (d: Buffer) => socket.end(d));
+    });
+    const port = await serve(() => {}, server);
+    const c = connector();
+    const cont = await c.request(
+      { host: '127.0.0.1', port },
+      { method: 'POST', headers: { expect: '100-continue' }, body: Buffer.from('x') },
+    );
+    expect(cont.status).toBe(200);
+    expect((await cont.bytes()).toString()).toBe('after continue');
+    const up = await c.request(
+      { host: '127.0.0.1', port },
+      { headers: { connection: 'upgrade', upgrade: 'echo' } },
+    );
+    expect(up.status).toBe(101);
+    const { socket, head } = up.session.takeOver();
+    socket.write('ping');
+    const [echoed] = (await once(socket, 'data')) as [Buffer];
+    expect(head.toString() + echoed.toString()).toMatch(/^hi!(ping)?$|^hi!$/);
+    socket.destroy();
+  });
+
+  it('retries once on a fresh connection when a reused one dies before any response byte', async () => {
+    let connections = 0;
+    let requests = 0;
+    const server = http.createServer((req, res) => {
+      requests++;
+      // The second request on the first connection: drop the connection without answering.
+      if ((req.socket as net.Socket & { n?: number }).n === 1 && requests === 2) {
+        req.socket.destroy();
+        return;
+      }
+      res.end('ok');
+    });
+    server.on('connection', (s: net.Socket & { n?: number }) => {
+      s.n = ++connections;
+    });
+    const port = await serve(() => {}, server);
+    const c = connector();
+    await (await c.request({ host: '127.0.0.1', port })).bytes();
+    const second = await c.request({ host: '127.0.0.1', port });
+    expect((await second.bytes()).toString()).toBe('ok');
+    expect(second.isReused).toBe(false); // the retry ran on a new connection
+    expect(connections).toBe(2);
+  });
+
+  it('does not retry a streamed body; the error is ConnectionClosed, retryable only as reused', async () => {
+    const server = http.createServer((req, res) => {
+      if (req.url === '/drop') req.socket.destroy();
+      else res.end('ok');
+    });
+    const port = await serve(() => {}, server);
+    const c = connector();
+    await (await c.request({ host: '127.0.0.1', port })).bytes();
+    async function* body() {
+      yield Buffer.from('data');
+    }
+    const e = await rejection(
+      c.request({ host: '127.0.0.1', port }, { method: 'POST', path: '/drop', body: body() }),
+    );
+    expect(e.source).toBe('upstream');
+    expect(['ConnectionClosed', 'ReadError', 'WriteError']).toContain(e.kind);
+    expect(e.canRetry(true)).toBe(true);
+    expect(e.canRetry(false)).toBe(false);
+  });
+
+  it('times out a silent upstream with ReadTimedout (504), and refused connects as ConnectRefused', async () => {
+    const port = await serve(() => {}); // never answers
+    const e = await rejection(connector().request({ host: '127.0.0.1', port, readTimeoutMs: 100 }));
+    expect(e.kind).toBe('ReadTimedout');
+    expect(e.downstreamStatus()).toBe(504);
+    const closed = await freePort();
+    const refused = await rejection(connector().request({ host: '127.0.0.1', port: closed }));
+    expect(refused.kind).toBe('ConnectRefused');
+    expect(refused.canRetry(false)).toBe(true);
+  });
+
+  it('rejects a malformed response head as an upstream parse error, not retryable', async () => {
+    const server = net.createServer((s) => {
+      s.once('data', () => s.end('HTTP/1.1 200 OK\r\nBad Header: x\r\n\r\n'));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const e = await rejection(
+      connector().request({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port }),
+    );
+    expect(['InvalidHTTPHeader', 'H1Error']).toContain(e.kind);
+    expect(e.source).toBe('upstream');
+    expect(e.canRetry(true)).toBe(false);
+  });
+
+  it('closes the connection when the consumer stops reading early, and reads close-delimited bodies', async () => {
+    const server = net.createServer((s) => {
+      s.once('data', () => s.end('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end'));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const port = (server.address() as net.AddressInfo).port;
+    const c = connector();
+    const res = await c.request({ host: '127.0.0.1', port });
+    expect((await res.bytes()).toString()).toBe('until the end');
+    expect(c.stats().idle).toBe(0);
+  });
+
+  it('speaks over a Unix socket and over TLS (with session resumption)', async () => {
+    const path = join(tmpdir(), `http-client-${process.pid}-${Date.now()}.sock`);
+    const unix = http.createServer((_req, res) => res.end('unix'));
+    unix.listen(path);
+    await once(unix, 'listening');
+    cleanups.push(() => new Promise<void>((r) => unix.close(() => r())));
+    const c = connector({ sessions: new TlsSessionCache() });
+    expect(
+      (await (await c.request({ host: 'localhost', port: 0, unixPath: path })).bytes()).toString(),
+    ).toBe('unix');
+
+    const ca = createCertificateAuthority();
+    const leaf = createCertificate(ca, { dnsNames: ['origin.test'] });
+    const secure = https.createServer({ cert: leaf.cert, key: leaf.key }, (_req, res) =>
+      res.end('tls'),
+    );
+    const port = await serve(() => {}, secure);
+    const peer = { host: '127.0.0.1', port, tls: { sni: 'origin.test', ca: ca.cert } };
+    expect((await (await c.request(peer)).bytes()).toString()).toBe('tls');
+    const again = await c.request(peer);
+    expect(again.isReused).toBe(true);
+    await again.bytes();
+  });
+});
