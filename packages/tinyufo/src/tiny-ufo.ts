@@ -214,16 +214,25 @@ export class TinyUfo<K, V> {
 
   private evictToLimit(extra: number): readonly Evicted<K, V>[] {
     if (this.smallWeight + this.mainWeight + extra <= this.weightLimit) return NOTHING;
-    const evicted: Evicted<K, V>[] = [];
+    const first = this.evictOne();
+    if (first < 0) return NOTHING;
+    // Usually one entry makes the room: an array literal of one is cheaper than [] and push.
+    const evicted = [this.takeOut(first)];
     while (this.smallWeight + this.mainWeight + extra > this.weightLimit) {
-      let slot = -1;
-      if (this.smallWeight >= this.smallLimit) slot = this.evictFromSmall();
-      // The small queue may have promoted everything it had to main: then evict from main.
-      if (slot < 0) slot = this.evictFromMain();
+      const slot = this.evictOne();
       if (slot < 0) break;
       evicted.push(this.takeOut(slot));
     }
     return evicted;
+  }
+
+  /** The slot to evict next (out of its queue and its queue's weight), or -1 when empty. */
+  private evictOne(): number {
+    let slot = -1;
+    if (this.smallWeight >= this.smallLimit) slot = this.evictFromSmall();
+    // The small queue may have promoted everything it had to main: then evict from main.
+    if (slot < 0) slot = this.evictFromMain();
+    return slot;
   }
 
   /** S3-FIFO small queue: the head goes to main if it was used more than once, else out. */
