@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import forge from 'node-forge';
 
@@ -130,8 +131,8 @@ export function createCertificate(ca: KeyPairPem, options: LeafOptions): KeyPair
     throw new TypeError('createCertificate needs at least one of dnsNames, ips, commonName');
   }
   const { publicKey, privateKey } = rsaKeyPair(options.keyBits ?? 2048);
-  const issuer = forge.pki.certificateFromPem(ca.cert).subject
-    .attributes as forge.pki.CertificateField[];
+  const caCert = forge.pki.certificateFromPem(ca.cert);
+  const issuer = caCert.subject.attributes as forge.pki.CertificateField[];
   const notBefore = options.notBefore ?? new Date(Date.now() - 60_000);
   const notAfter = new Date(notBefore.getTime() + (options.validityDays ?? 90) * DAY);
   const altNames = [
@@ -150,6 +151,13 @@ export function createCertificate(ca: KeyPairPem, options: LeafOptions): KeyPair
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true, clientAuth: options.clientAuth ?? true },
       ...(altNames.length > 0 ? [{ name: 'subjectAltName', altNames }] : []),
+      // RFC 5280 4.2.1.1-2: key identifiers, which strict verifiers (OpenSSL -x509_strict,
+      // Python 3.13's default context) require to link a leaf to its issuer.
+      { name: 'subjectKeyIdentifier' },
+      {
+        name: 'authorityKeyIdentifier',
+        keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes(),
+      },
     ],
   );
   return { cert, key: privateKey };
@@ -174,6 +182,30 @@ export function inspectCertificate(pem: string | Buffer): CertificateInfo {
     fingerprint256: x.fingerprint256,
     isCa: x.ca,
   };
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+
+/**
+ * Every certificate in PEM text (a chain, a CA bundle), in order; other blocks (keys) are
+ * skipped. Throws a `TypeError` when there is none.
+ */
+export function inspectCertificates(pem: string | Buffer): CertificateInfo[] {
+  const blocks = String(pem).match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) throw new TypeError('no PEM certificate found');
+  return blocks.map((block) => inspectCertificate(block));
+}
+
+/**
+ * Reads a PEM file and reports every certificate in it, leaf first for a chain.
+ *
+ * @example
+ * ```ts
+ * for (const c of readCertificateFile('/etc/ssl/site.pem')) console.log(c.subject, c.dnsNames, c.notAfter);
+ * ```
+ */
+export function readCertificateFile(path: string): CertificateInfo[] {
+  return inspectCertificates(readFileSync(path));
 }
 
 /** Days a certificate remains valid at `now` (negative once expired). */

@@ -23,8 +23,10 @@ export {
   createCertificateAuthority,
   daysUntilExpiry,
   inspectCertificate,
+  inspectCertificates,
   type KeyPairPem,
   type LeafOptions,
+  readCertificateFile,
 } from './certificates.js';
 export {
   type AlpnPreference,
@@ -38,6 +40,7 @@ export { matchesServerName } from './server-name.js';
 export {
   type AlpnProtocol,
   type CertificateSource,
+  createTlsSettings,
   TLS_SERVER_DEFAULTS,
   type TlsServerOptions,
   TlsServerSettings,

@@ -56,7 +56,7 @@ export async function freePort(): Promise<number> {
 /** Starts `openssl s_server` on a free port and waits until it accepts. */
 export async function sServer(
   args: string[],
-): Promise<{ port: number; child: ChildProcess; stop: () => void }> {
+): Promise<{ port: number; child: ChildProcess; output: () => string; stop: () => void }> {
   const port = await freePort();
   const child = spawn(
     'openssl',
@@ -65,8 +65,8 @@ export async function sServer(
       stdio: ['pipe', 'pipe', 'pipe'],
     },
   );
+  let text = '';
   await new Promise<void>((resolve, reject) => {
-    let text = '';
     const timer = setTimeout(() => reject(new Error(`s_server did not start: ${text}`)), 10_000);
     const onData = (d: Buffer) => {
       text += d.toString();
@@ -79,7 +79,13 @@ export async function sServer(
     child.stderr!.on('data', onData);
     child.on('error', reject);
   });
-  child.stdout!.resume();
-  child.stderr!.resume();
-  return { port, child, stop: () => child.kill('SIGKILL') };
+  return { port, child, output: () => text, stop: () => child.kill('SIGKILL') };
+}
+
+/** Polls `condition` every 10 ms until it holds, failing after `timeoutMs`. */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5_000) {
+  for (let waited = 0; !condition(); waited += 10) {
+    if (waited >= timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }

@@ -93,11 +93,14 @@ describe('TlsServerSettings with openssl s_client', () => {
       expect((await sClient(port, ['-alpn', 'http/1.1'])).output).toContain(
         'ALPN protocol: http/1.1',
       );
-      const old = await sClient(port, ['-tls1_1']);
-      expect(old.output).not.toContain('ALPN protocol');
-      expect(old.output).toMatch(
-        /alert|no protocols available|wrong version|unsupported protocol/i,
-      );
+      // The same through a certificate chosen by SNI (the callback swaps the OpenSSL context).
+      const sni = await sClient(port, ['-servername', 'api.example.test', '-alpn', 'h2,http/1.1']);
+      expect(sni.output).toContain('ALPN protocol: h2');
+      for (const args of [['-tls1_1'], ['-tls1_1', '-servername', 'api.example.test']]) {
+        const old = await sClient(port, args);
+        expect(old.output).not.toContain('ALPN protocol');
+        expect(old.output).toMatch(/alert protocol version|no protocols available/i);
+      }
     } finally {
       await close(server);
     }
@@ -107,7 +110,7 @@ describe('TlsServerSettings with openssl s_client', () => {
     const client = createCertificate(ca, { commonName: 'client-1', dnsNames: ['client-1'] });
     const paths = pemFiles({ 'c.pem': client.cert, 'c.key': client.key });
     const settings = new TlsServerSettings({
-      certificates: [exact],
+      certificates: [fallback, exact],
       clientCertificate: { ca: ca.cert },
     });
     const accepted: string[] = [];
@@ -130,12 +133,21 @@ describe('TlsServerSettings with openssl s_client', () => {
         '-key',
         paths.path('c.key'),
       ]);
+      // Through a certificate chosen by SNI, and over TLS 1.2, where the refusal is in the handshake.
+      const sniCert = ['-servername', 'api.example.test', '-cert', paths.path('c.pem')];
+      const viaSni = await sClient(port, [...sniCert, '-key', paths.path('c.key'), '-ign_eof']);
+      const old = await sClient(port, ['-tls1_2', '-servername', 'api.example.test']);
       // TLS 1.3: the client finishes first; the server then refuses it with an alert.
       expect(without.output).not.toContain('hello');
       expect(without.output).toMatch(/alert|certificate required/i);
-      expect(refused).toEqual(['ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE']);
+      expect(refused[0]).toBe('ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE');
       expect(withCert.output).toContain('Acceptable client certificate CA names');
-      expect(accepted).toEqual(['client-1']);
+      expect(servedName(viaSni.output)).toBe('api.example.test');
+      expect(viaSni.output).toContain('hello');
+      expect(old.output).not.toContain('hello');
+      expect(old.output).toMatch(/handshake failure|alert/i);
+      expect(accepted).toEqual(['client-1', 'client-1']);
+      expect(refused).toHaveLength(2);
     } finally {
       await close(server);
       paths.cleanup();
@@ -188,18 +200,54 @@ describe('TlsServerSettings with openssl s_client', () => {
       expect(first.output).toMatch(/^New,/m);
       const second = await sClient(port, ['-tls1_3', '-ign_eof', '-sess_in', paths.path('sess')]);
       expect(second.output).toMatch(/^Reused,/m);
+      // -reconnect: one full handshake, then five resumed ones (TLS 1.2; s_client 3.0 takes
+      // its session before TLS 1.3 tickets arrive, so -reconnect does not resume over 1.3).
+      const again = await sClient(port, ['-tls1_2', '-reconnect']);
+      expect(again.output.match(/^(New|Reused),/gm)).toEqual([
+        'New,',
+        'Reused,',
+        'Reused,',
+        'Reused,',
+        'Reused,',
+        'Reused,',
+      ]);
     } finally {
       await close(server);
       paths.cleanup();
     }
   });
 
-  it('warns about certificates expiring within 14 days, and rejects bad settings', () => {
+  it('warns about certificates expiring within 14 days, on load, on reload and when asked', () => {
+    const notBefore = new Date('2030-01-01T00:00:00Z');
+    const soon = createCertificate(ca, { dnsNames: ['soon.test'], notBefore, validityDays: 20 });
+    const paths = pemFiles({ 's.pem': soon.cert, 's.key': soon.key });
+    let now = Date.parse('2030-01-02T00:00:00Z');
+    const heard: string[] = [];
+    const settings = new TlsServerSettings({
+      certificates: [{ certFile: paths.path('s.pem'), keyFile: paths.path('s.key') }],
+      clock: () => now,
+      onExpiryWarning: (m) => heard.push(m),
+    });
+    expect(heard).toEqual([]); // 19 days left
+    now = Date.parse('2030-01-08T00:00:00Z');
+    settings.reload();
+    expect(heard).toEqual([
+      'certificate for soon.test expires in 13 days (2030-01-21T00:00:00.000Z)',
+    ]);
+    expect(settings.expiryWarnings()).toEqual(heard);
+    expect(settings.expiryWarnings(new Date('2030-01-22T00:00:00Z'))).toEqual([
+      'certificate for soon.test expired on 2030-01-21T00:00:00.000Z',
+    ]);
+    paths.cleanup();
+  });
+
+  it('emits a process warning by default, and rejects bad settings', async () => {
     const soon = createCertificate(ca, { dnsNames: ['soon.test'], validityDays: 10 });
+    const warned = once(process, 'warning');
     const settings = new TlsServerSettings({ certificates: [exact, soon] });
-    const warnings = settings.expiryWarnings();
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^certificate for soon\.test expires in (9|10) days/);
+    const [warning] = (await warned) as [Error];
+    expect(warning.name).toBe('CertificateExpiryWarning');
+    expect(warning.message).toMatch(/^certificate for soon\.test expires in (9|10) days/);
     const later = new Date(Date.now() + 100 * 86_400_000);
     expect(settings.expiryWarnings(later)).toHaveLength(2);
     expect(() => new TlsServerSettings({ certificates: [] })).toThrow(PingoraError);
