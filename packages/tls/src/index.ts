@@ -16,6 +16,8 @@
  *
  * @packageDocumentation
  */
+
+export { type CertificateCliIo, runCertificateCli } from './certificate-cli.js';
 export {
   type CaOptions,
   type CertificateInfo,
