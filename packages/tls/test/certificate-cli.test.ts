@@ -2,7 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type CertificateCliIo, inspectCertificate, runCertificateCli } from '../src/index.js';
+import { expectNoLeakedHandles } from './handles.js';
 import { pemFiles } from './openssl.js';
+
+expectNoLeakedHandles();
 
 function capture(now = Date.now()): CertificateCliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];

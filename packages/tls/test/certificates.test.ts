@@ -10,7 +10,10 @@ import {
   matchesServerName,
   readCertificateFile,
 } from '../src/index.js';
+import { expectNoLeakedHandles } from './handles.js';
 import { pemFiles } from './openssl.js';
+
+expectNoLeakedHandles();
 
 describe('certificate tooling', () => {
   const ca = createCertificateAuthority({ commonName: 'Test CA' });

@@ -13,7 +13,10 @@ import {
   TlsSessionCache,
   tlsPeerKey,
 } from '../src/index.js';
+import { expectNoLeakedHandles } from './handles.js';
 import { freePort, pemFiles, sServer, waitFor } from './openssl.js';
+
+expectNoLeakedHandles();
 
 let ca: KeyPairPem;
 let client: KeyPairPem;
@@ -166,7 +169,8 @@ describe('connectTls against openssl s_server', () => {
   });
 
   it('times out a handshake that never comes with TLSHandshakeTimedout', async () => {
-    const silent = net.createServer(() => {}); // accepts, never answers
+    // Accepts and reads the ClientHello, never answers (reading lets the client's close end it).
+    const silent = net.createServer((s) => s.resume());
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const { port } = silent.address() as net.AddressInfo;
     try {
@@ -174,8 +178,7 @@ describe('connectTls against openssl s_server', () => {
       expect(e.kind).toBe('TLSHandshakeTimedout');
       expect(e.downstreamStatus()).toBe(504);
     } finally {
-      silent.close();
-      silent.unref();
+      await new Promise((r) => silent.close(r));
     }
   });
 });

@@ -11,7 +11,10 @@ import {
   type KeyPairPem,
   TlsServerSettings,
 } from '../src/index.js';
+import { expectNoLeakedHandles } from './handles.js';
 import { pemFiles, sClient } from './openssl.js';
+
+expectNoLeakedHandles();
 
 let ca: KeyPairPem;
 let exact: KeyPairPem;

@@ -15,7 +15,10 @@ import {
   TlsSessionCache,
   tlsPeerKey,
 } from '../src/index.js';
+import { expectNoLeakedHandles } from './handles.js';
 import { pemFiles } from './openssl.js';
+
+expectNoLeakedHandles();
 
 describe('TlsSessionCache', () => {
   it('behaves like a map that drops its least recently stored peer (model test)', () => {
