@@ -1,12 +1,15 @@
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
+import http2 from 'node:http2';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import { PingoraError } from '@pingora-ts/error';
+import { Client } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createCertificate,
   createCertificateAuthority,
+  createTlsSettings,
   inspectCertificate,
   type KeyPairPem,
   TlsServerSettings,
@@ -154,6 +157,34 @@ describe('TlsServerSettings with openssl s_client', () => {
     } finally {
       await close(server);
       paths.cleanup();
+    }
+  });
+
+  it('serverOptions() drive http2.createSecureServer: undici speaks h2 by ALPN, SNI picks the certificate', async () => {
+    const settings = createTlsSettings({
+      certificates: [fallback, exact],
+      alpn: ['h2', 'http/1.1'],
+    });
+    const server = http2.createSecureServer(
+      { ...settings.serverOptions(), allowHTTP1: true },
+      (req, res) => {
+        const socket = req.socket as tls.TLSSocket;
+        res.end(`${req.httpVersion} ${socket.servername} ${socket.alpnProtocol}`);
+      },
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as net.AddressInfo;
+    const client = new Client(`https://127.0.0.1:${port}`, {
+      allowH2: true,
+      connect: { ca: ca.cert, servername: 'api.example.test' },
+    });
+    try {
+      const response = await client.request({ path: '/', method: 'GET' });
+      expect(await response.body.text()).toBe('2.0 api.example.test h2');
+    } finally {
+      await client.close();
+      await new Promise((r) => server.close(r));
     }
   });
 
