@@ -41,16 +41,21 @@ export interface LeafOptions {
 
 /** What {@link inspectCertificate} reports. */
 export interface CertificateInfo {
+  /** Subject distinguished name, `CN=example.test` style, RDNs joined by `, `. */
   subject: string;
+  /** Issuer distinguished name, same form. */
   issuer: string;
   /** subjectAltName DNS names. */
   dnsNames: string[];
   /** subjectAltName IP addresses. */
   ips: string[];
+  /** Start of validity. */
   notBefore: Date;
+  /** End of validity (expiry). */
   notAfter: Date;
   /** SHA-256 fingerprint, colon-separated hex. */
   fingerprint256: string;
+  /** basicConstraints cA: a certificate authority. */
   isCa: boolean;
 }
 

@@ -2,6 +2,10 @@
  * Client-side TLS sessions by peer, so that repeated connections to a peer resume (an
  * abbreviated handshake: no certificate exchange, one round trip less). Bounded: the oldest
  * peer's session is dropped first. Counts full and resumed handshakes.
+ *
+ * Each connection stores every session (TLS 1.3 ticket) its peer sends, so a connection that
+ * reads replaces the ticket it used with a fresh one; RFC 8446 C.4 advises against using one
+ * ticket many times, which is what happens to connections closed before any ticket arrives.
  */
 export class TlsSessionCache {
   private readonly sessions = new Map<string, Buffer>();
@@ -11,6 +15,7 @@ export class TlsSessionCache {
   /** Full handshakes. */
   full = 0;
 
+  /** @param maxPeers - Peers kept at most (default 1024); the least recently stored goes first. */
   constructor(maxPeers = 1024) {
     if (!(maxPeers >= 1)) throw new RangeError(`TlsSessionCache maxPeers must be >= 1`);
     this.max = maxPeers;
