@@ -38,6 +38,12 @@ const SYSTEM_CODES: Readonly<Record<string, ErrorKind>> = {
   ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 'TLSHandshakeFailure',
   ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: 'TLSHandshakeFailure',
   ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: 'InvalidCert',
+  ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL: 'TLSHandshakeFailure',
+  ERR_SSL_NO_APPLICATION_PROTOCOL: 'TLSHandshakeFailure',
+  ERR_SSL_PACKET_LENGTH_TOO_LONG: 'TLSHandshakeFailure',
+  ERR_SSL_UNSUPPORTED_PROTOCOL: 'TLSHandshakeFailure',
+  ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE: 'TLSHandshakeFailure',
+  ERR_TLS_HANDSHAKE_TIMEOUT: 'TLSHandshakeTimedout',
 };
 
 /** The kind a Node.js error `code` (`ECONNREFUSED`, `CERT_HAS_EXPIRED`, ...) stands for, if known. */

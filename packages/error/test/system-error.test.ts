@@ -28,6 +28,8 @@ describe('fromSystemError', () => {
     expect(e.contexts).toEqual(['more']);
     expect(kindOfSystemCode('CERT_HAS_EXPIRED')).toBe('InvalidCert');
     expect(kindOfSystemCode('ERR_TLS_CERT_ALTNAME_INVALID')).toBe('InvalidCert');
+    expect(kindOfSystemCode('ERR_TLS_HANDSHAKE_TIMEOUT')).toBe('TLSHandshakeTimedout');
+    expect(kindOfSystemCode('ERR_SSL_PACKET_LENGTH_TOO_LONG')).toBe('TLSHandshakeFailure');
     expect(kindOfSystemCode('constructor')).toBeUndefined();
   });
 });
