@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import type { Server as NetServer, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { PingoraError } from '@pingora-ts/error';
@@ -8,7 +9,13 @@ import { BoundListener, isPerWorker, listenerKey } from './listener.js';
 import { removePidFile, writePidFile } from './pid-file.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { listenForTakeover, probeMaster, requestTakeover } from './upgrade-socket.js';
-import { isFromWorker, type ToWorker, WORKER_ENV, type WorkerSpec } from './worker-messages.js';
+import {
+  isFromWorker,
+  TICKET_KEYS_ENV,
+  type ToWorker,
+  WORKER_ENV,
+  type WorkerSpec,
+} from './worker-messages.js';
 
 /** Options of {@link Supervisor}. */
 export interface SupervisorOptions {
@@ -58,6 +65,8 @@ export class Supervisor {
   private readonly log: (line: string) => void;
   private readonly isUpgrade: boolean;
   private readonly startTimeoutMs: number;
+  /** Shared by every worker of this master (see TICKET_KEYS_ENV). */
+  private readonly ticketKeys: Buffer;
   private generation = 0;
   private current: Worker[] = [];
   private readonly all = new Set<Worker>();
@@ -76,6 +85,7 @@ export class Supervisor {
     this.log = options.log;
     this.isUpgrade = options.isUpgrade ?? false;
     this.startTimeoutMs = options.startTimeoutMs ?? 30_000;
+    this.ticketKeys = randomBytes(48);
   }
 
   /** Pids of the workers of the current generation. */
@@ -282,7 +292,11 @@ export class Supervisor {
       generation: this.generation,
     };
     const child = fork(WORKER_SCRIPT, [], {
-      env: { ...process.env, [WORKER_ENV]: JSON.stringify(spec) },
+      env: {
+        ...process.env,
+        [WORKER_ENV]: JSON.stringify(spec),
+        [TICKET_KEYS_ENV]: this.ticketKeys.toString('hex'),
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let onReady: () => void = () => {};

@@ -1,6 +1,7 @@
 import type { TLSSocket, Server as TlsServer } from 'node:tls';
 import { TlsServerSettings } from '@pingora-ts/tls';
 import type { TlsListenerConfig } from './config.js';
+import { TICKET_KEYS_ENV } from './worker-messages.js';
 
 /**
  * A `tls.Server` for a TLS listener on `@pingora-ts/tls` settings (TLS 1.2 floor, session
@@ -12,7 +13,12 @@ export function createTlsServer(
   onSecureConnection: (socket: TLSSocket) => void,
 ): TlsServer {
   const alpn = [...(config.alpn ?? [])];
+  // Workers of one master share ticket keys, so a session resumes on any of them.
+  const shared = process.env[TICKET_KEYS_ENV];
+  const ticketKeys =
+    shared !== undefined && /^[0-9a-f]{96}$/.test(shared) ? Buffer.from(shared, 'hex') : undefined;
   const settings = new TlsServerSettings({
+    ...(ticketKeys === undefined ? {} : { ticketKeys }),
     certificates: [{ certFile: config.certFile, keyFile: config.keyFile }],
     ...(alpn.length > 0 ? { alpn } : {}),
   });

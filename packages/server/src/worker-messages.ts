@@ -16,6 +16,12 @@ export interface WorkerSpec {
 export const WORKER_ENV = 'PINGORA_TS_WORKER';
 
 /**
+ * Session-ticket keys (48 bytes, hex) the master gives every worker, so that a TLS client
+ * resumes its session on whichever worker the kernel hands its next connection to.
+ */
+export const TICKET_KEYS_ENV = 'PINGORA_TS_TLS_TICKET_KEYS';
+
+/**
  * Master to worker. `connection` comes with the accepted socket as handle. A generation is
  * retired in two steps: all its workers `stop-accepting` first, and only once all have,
  * `shutdown` (drain): otherwise the clients one worker sends away with `Connection: close`
