@@ -233,19 +233,9 @@ export class Lru<K, V> {
       checkLimit('maxWeight', limits.maxWeight);
       this.maxWeight = limits.maxWeight;
     }
-    let count = 0;
-    const callback = onEvict ?? this.onEvict;
-    while (this.tail !== NIL && (this.index.size > this.maxCount || this.total > this.maxWeight)) {
-      const slot = this.tail;
-      const key = this.keyAt[slot] as K;
-      const value = this.valueAt[slot] as V;
-      const weight = this.weightAt[slot]!;
-      this.removeSlot(slot);
-      this.evictions++;
-      count++;
-      callback?.(key, value, weight);
-    }
-    return count;
+    this.evictedNow = 0;
+    this.shrink(undefined, onEvict ?? this.onEvict);
+    return this.evictedNow;
   }
 
   /** Removes every entry (no eviction callbacks). Statistics are kept. */
@@ -291,7 +281,10 @@ export class Lru<K, V> {
     return this.entries();
   }
 
-  private shrink(evicted: Evicted<K, V>[] | undefined): void {
+  private shrink(
+    evicted: Evicted<K, V>[] | undefined,
+    onEvict: ((key: K, value: V, weight: number) => void) | undefined = this.onEvict,
+  ): void {
     while (this.tail !== NIL && (this.index.size > this.maxCount || this.total > this.maxWeight)) {
       const slot = this.tail;
       const key = this.keyAt[slot] as K;
@@ -301,7 +294,7 @@ export class Lru<K, V> {
       this.evictions++;
       this.evictedNow++;
       evicted?.push({ key, value, weight });
-      this.onEvict?.(key, value, weight);
+      onEvict?.(key, value, weight);
     }
   }
 
