@@ -1,4 +1,5 @@
 import { mix32 } from './key-hash.js';
+import { DEFAULTS } from './options.js';
 
 /** The largest value of a 4-bit counter; counters saturate there. */
 const COUNTER_MAX = 15;
@@ -44,7 +45,7 @@ export class FrequencySketch {
     const blocks = sketchBlocks(estimatedSize);
     this.blockMask = blocks - 1;
     this.words = new Uint32Array(blocks * BLOCK_WORDS);
-    this.windowLimit = Math.max(1, estimatedSize) * 8;
+    this.windowLimit = Math.max(1, estimatedSize) * DEFAULTS.windowPerEntry;
   }
 
   /** Memory of the counters, in bytes. */

@@ -8,6 +8,8 @@ const floatWords = new Int32Array(floatView.buffer);
 /**
  * MurmurHash3's 32-bit finaliser (Austin Appleby, public domain): a bijection on 32 bits that
  * spreads every input bit over the whole word, so consecutive integer keys land far apart.
+ * Returns a signed 32-bit integer: V8 keeps those unboxed (a value of 2^31 or more would be a
+ * heap number, which measured 3x slower through the sketch).
  */
 export function mix32(h: number): number {
   h ^= h >>> 16;
@@ -15,7 +17,7 @@ export function mix32(h: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
+  return h | 0;
 }
 
 /** FNV-1a over UTF-16 code units (FNV offset basis 2166136261, prime 16777619), then mixed. */

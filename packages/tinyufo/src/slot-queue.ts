@@ -31,6 +31,16 @@ export class SlotQueue {
     return slot;
   }
 
+  /** Keeps only the slots for which `keep` is true, in their order. */
+  retain(keep: (slot: number) => boolean): void {
+    let kept = 0;
+    for (let i = 0; i < this.length; i++) {
+      const slot = this.ring[(this.head + i) & this.mask]!;
+      if (keep(slot)) this.ring[(this.head + kept++) & this.mask] = slot;
+    }
+    this.length = kept;
+  }
+
   /** Empties the queue. */
   clear(): void {
     this.head = 0;

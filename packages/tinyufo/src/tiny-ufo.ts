@@ -1,4 +1,5 @@
 import { FrequencySketch } from './frequency-sketch.js';
+import { GhostQueue } from './ghost-queue.js';
 import { defaultHashKey } from './key-hash.js';
 import { DEFAULTS, resolveOptions, type TinyUfoOptions } from './options.js';
 import { SlotQueue } from './slot-queue.js';
@@ -27,11 +28,14 @@ const NOTHING: readonly never[] = Object.freeze([]);
  *   in which case it moves to the **main** queue.
  * - The main queue is a FIFO with second chances: a head that was read goes back to the tail
  *   with one use less (uses are capped at 3).
- * - The **ghost** role of S3-FIFO (remembering keys that were recently evicted, so that they
- *   come back at once) is played, as in TinyUFO, by a TinyLFU count-min sketch of admission
- *   frequencies with periodic aging: when one entry has to go to make room for a new key, the
- *   newcomer is admitted only if its estimated frequency is at least the victim's; otherwise
- *   the victim goes back to the small queue and the newcomer is returned as evicted.
+ * - The **ghost** queue remembers the keys recently evicted from the small queue (as many as
+ *   the small queue holds); such a key that is put again goes straight to the main queue.
+ * - **TinyLFU admission**, as in TinyUFO: a count-min sketch of admission frequencies with
+ *   periodic aging. When one entry has to go to make room for a new key, the newcomer is
+ *   admitted only if its estimated frequency is at least the victim's; otherwise the victim
+ *   goes back to the small queue and the newcomer is returned as evicted. (TinyUFO has no
+ *   ghost queue, the sketch plays its part; ours is small for that reason, see
+ *   `DEFAULTS.ghostShare`.)
  *
  * Reads cost a map lookup and a byte increment; they do not touch the sketch (TinyUFO counts
  * admissions only, so the sketch mostly sees the less popular keys and estimates them well).
@@ -53,6 +57,7 @@ export class TinyUfo<K, V> {
   private readonly index = new Map<K, number>();
   private readonly small = new SlotQueue();
   private readonly main = new SlotQueue();
+  private readonly ghost: GhostQueue;
   private keys: (K | undefined)[] = [];
   private values: (V | undefined)[] = [];
   private weights: Float64Array;
@@ -61,6 +66,8 @@ export class TinyUfo<K, V> {
   private states: Uint8Array;
   private freeSlots: Int32Array;
   private freeCount = 0;
+  /** Removed entries whose slots still sit in a queue. */
+  private deadCount = 0;
   private usedSlots = 0;
   private smallWeight = 0;
   private mainWeight = 0;
@@ -74,6 +81,7 @@ export class TinyUfo<K, V> {
     this.smallLimit = Math.floor(this.weightLimit * DEFAULTS.smallQueueShare) + 1;
     this.hashKey = resolved.hashKey ?? (defaultHashKey as (key: K) => number);
     this.sketch = new FrequencySketch(resolved.estimatedSize);
+    this.ghost = new GhostQueue(resolved.estimatedSize * DEFAULTS.ghostShare);
     const capacity = Math.min(resolved.estimatedSize + 1, 1 << 16);
     this.weights = new Float64Array(capacity);
     this.hashes = new Int32Array(capacity);
@@ -146,6 +154,8 @@ export class TinyUfo<K, V> {
     this.states[slot] = DEAD;
     this.keys[slot] = undefined;
     this.values[slot] = undefined;
+    // Removals in a cache that never evicts would otherwise pile up dead slots for ever.
+    if (++this.deadCount > Math.max(64, this.index.size)) this.dropDead();
     return value;
   }
 
@@ -158,6 +168,7 @@ export class TinyUfo<K, V> {
     this.values = [];
     this.states.fill(FREE);
     this.freeCount = 0;
+    this.deadCount = 0;
     this.usedSlots = 0;
     this.smallWeight = 0;
     this.mainWeight = 0;
@@ -167,7 +178,7 @@ export class TinyUfo<K, V> {
     if (!(weight > 0 && weight !== Number.POSITIVE_INFINITY)) {
       throw new RangeError(`tinyufo: weight must be a positive number, got ${weight}`);
     }
-    const hash = this.hashKey(key);
+    const hash = this.hashKey(key) | 0;
     // Only admissions are counted (TinyUFO): reads stay cheap and the sketch follows the keys
     // that compete for space.
     const frequency = this.sketch.increment(hash);
@@ -190,16 +201,19 @@ export class TinyUfo<K, V> {
       const victim = evicted[0]!;
       const victimHash = this.lastEvictedHash;
       if (this.sketch.estimate(victimHash) > frequency) {
-        this.insert(victim.key, victim.value, victim.weight, victimHash);
+        // The victim stays, back in the small queue as TinyUFO does: it is no ghost.
+        this.ghost.take(victimHash);
+        this.insert(victim.key, victim.value, victim.weight, victimHash, false);
         (evicted as Evicted<K, V>[])[0] = { key, value, weight };
         return evicted;
       }
     }
-    this.insert(key, value, weight, hash);
+    // A key evicted from the small queue not long ago skips probation (S3-FIFO's ghost hit).
+    this.insert(key, value, weight, hash, this.ghost.take(hash));
     return evicted;
   }
 
-  private insert(key: K, value: V, weight: number, hash: number): void {
+  private insert(key: K, value: V, weight: number, hash: number, toMain: boolean): void {
     const slot = this.allocate();
     this.index.set(key, slot);
     this.keys[slot] = key;
@@ -207,9 +221,15 @@ export class TinyUfo<K, V> {
     this.weights[slot] = weight;
     this.hashes[slot] = hash;
     this.uses[slot] = 0;
-    this.states[slot] = SMALL;
-    this.small.push(slot);
-    this.smallWeight += weight;
+    if (toMain) {
+      this.states[slot] = MAIN;
+      this.main.push(slot);
+      this.mainWeight += weight;
+    } else {
+      this.states[slot] = SMALL;
+      this.small.push(slot);
+      this.smallWeight += weight;
+    }
   }
 
   private evictToLimit(extra: number): readonly Evicted<K, V>[] {
@@ -241,6 +261,7 @@ export class TinyUfo<K, V> {
     while (small.length > 0) {
       const slot = small.pop();
       if (this.states[slot] === DEAD) {
+        this.deadCount--;
         this.release(slot);
         continue;
       }
@@ -252,6 +273,7 @@ export class TinyUfo<K, V> {
         this.mainWeight += weight;
         continue;
       }
+      this.ghost.remember(this.hashes[slot]!);
       return slot;
     }
     return -1;
@@ -263,6 +285,7 @@ export class TinyUfo<K, V> {
     while (main.length > 0) {
       const slot = main.pop();
       if (this.states[slot] === DEAD) {
+        this.deadCount--;
         this.release(slot);
         continue;
       }
@@ -292,6 +315,18 @@ export class TinyUfo<K, V> {
     this.values[slot] = undefined;
     this.release(slot);
     return evicted;
+  }
+
+  /** Takes the slots of removed entries out of both queues and frees them: O(entries). */
+  private dropDead(): void {
+    const keep = (slot: number): boolean => {
+      if (this.states[slot] !== DEAD) return true;
+      this.release(slot);
+      return false;
+    };
+    this.small.retain(keep);
+    this.main.retain(keep);
+    this.deadCount = 0;
   }
 
   private release(slot: number): void {

@@ -1,7 +1,13 @@
 // A deliberately plain model of TinyUFO for the property tests: arrays for the queues (with
 // shift and splice), a Map of entry records, eager removal. It shares only the frequency
-// sketch and the key hash with the real cache, which have their own tests.
-import { DEFAULTS, defaultHashKey, type Evicted, FrequencySketch } from '../src/index.js';
+// sketch, the ghost table and the key hash with the real cache, which have their own tests.
+import {
+  DEFAULTS,
+  defaultHashKey,
+  type Evicted,
+  FrequencySketch,
+  GhostQueue,
+} from '../src/index.js';
 
 interface Entry<V> {
   value: V;
@@ -15,10 +21,12 @@ export class ReferenceTinyUfo<K, V> {
   private readonly small: K[] = [];
   private readonly main: K[] = [];
   private readonly sketch: FrequencySketch;
+  private readonly ghost: GhostQueue;
   private readonly smallLimit: number;
 
   constructor(private readonly limit: number) {
     this.sketch = new FrequencySketch(limit);
+    this.ghost = new GhostQueue(limit * 0.1);
     this.smallLimit = Math.floor(limit * 0.1) + 1;
   }
 
@@ -66,17 +74,18 @@ export class ReferenceTinyUfo<K, V> {
     if (!force && evicted.length === 1) {
       const victim = evicted[0]!;
       if (this.sketch.estimate(defaultHashKey(victim.key)) > frequency) {
-        this.add(victim.key, victim.value, victim.weight);
+        this.ghost.take(defaultHashKey(victim.key));
+        this.add(victim.key, victim.value, victim.weight, false);
         return [{ key, value, weight }];
       }
     }
-    this.add(key, value, weight);
+    this.add(key, value, weight, this.ghost.take(defaultHashKey(key)));
     return evicted;
   }
 
-  private add(key: K, value: V, weight: number): void {
-    this.entries.set(key, { value, weight, uses: 0, inMain: false });
-    this.small.push(key);
+  private add(key: K, value: V, weight: number, inMain: boolean): void {
+    this.entries.set(key, { value, weight, uses: 0, inMain });
+    (inMain ? this.main : this.small).push(key);
   }
 
   private queueWeight(queue: K[]): number {
@@ -94,7 +103,10 @@ export class ReferenceTinyUfo<K, V> {
           if (entry.uses > 1) {
             entry.inMain = true;
             this.main.push(key);
-          } else victim = key;
+          } else {
+            victim = key;
+            this.ghost.remember(defaultHashKey(key));
+          }
         }
       }
       while (victim === undefined && this.main.length > 0) {

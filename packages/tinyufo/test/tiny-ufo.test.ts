@@ -149,6 +149,35 @@ describe('TinyUfo', () => {
     expect(() => plain.put({}, 'x')).toThrow(TypeError);
   });
 
+  it('sends a key recently evicted from the small queue straight to main (ghost hit)', () => {
+    // Limit 20: small queue share 3, ghost of 2 keys. Nothing is read, so all stay in small.
+    const run = (returning: number): boolean => {
+      const cache = new TinyUfo<number, number>({ weightLimit: 20 });
+      for (let key = 0; key < 20; key++) cache.put(key, key);
+      expect(cache.put(20, 20).map((e) => e.key)).toEqual([0]); // 0 becomes a ghost
+      cache.put(returning, returning);
+      // Twenty newcomers evict the whole small queue, in order (forcePut: no TinyLFU test,
+      // which would otherwise keep the returning key, seen twice, against them).
+      for (let key = 100; key < 120; key++) cache.forcePut(key, key);
+      return cache.has(returning);
+    };
+    expect(run(0)).toBe(true); // a ghost: it went to main and outlived the small queue
+    expect(run(50)).toBe(false); // a new key waited in small like the others
+  });
+
+  it('frees the slots of removed entries even when nothing is ever evicted', () => {
+    const cache = new TinyUfo<number, number>({ weightLimit: 1000 });
+    for (let key = 0; key < 100_000; key++) {
+      cache.put(key, key);
+      expect(cache.remove(key)).toBe(key);
+    }
+    cache.put(-1, -1);
+    expect(cache.size).toBe(1);
+    // White-box: the slot arrays did not grow with the number of removals.
+    const slots = (cache as unknown as { states: Uint8Array }).states.length;
+    expect(slots).toBeLessThanOrEqual(2048);
+  });
+
   it('rejects bad options and weights', () => {
     expect(() => new TinyUfo({ weightLimit: 0 })).toThrow(RangeError);
     expect(() => new TinyUfo({ weightLimit: Number.NaN })).toThrow(RangeError);
