@@ -1,0 +1,181 @@
+import type { Socket } from 'node:net';
+import { PingoraError } from '@pingora-ts/error';
+import { type ParsedRequest, RequestHeadParser } from '@pingora-ts/http-parser';
+import type { Deadline, TimerWheel } from '@pingora-ts/timeout';
+import { ByteSource } from './byte-source.js';
+import { HttpSession } from './http-session.js';
+import type { ResolvedOptions } from './options.js';
+
+/** What a server does with each request. */
+export type Handler = (session: HttpSession) => void | Promise<void>;
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  413: 'Content Too Large',
+  414: 'URI Too Long',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+};
+
+/**
+ * The request loop of one downstream connection: read a head (idle keep-alive timeout before
+ * its first byte, header timeout after it), run the handler, finish the response, read what is
+ * left of the request body, and go on with the next (pipelined) request while keep-alive
+ * holds. Bad input gets its status (400, 414, 431, 413, 408) with `Connection: close`.
+ */
+export class DownstreamConnection {
+  readonly socket: Socket;
+  private readonly source: ByteSource;
+  private readonly handler: Handler;
+  private readonly options: ResolvedOptions;
+  private readonly wheel: TimerWheel;
+  private isIdle = true;
+  private isClosing = false;
+  private served = 0;
+  /** Resolves when the connection is done (closed or handed over). */
+  readonly done: Promise<void>;
+
+  constructor(socket: Socket, handler: Handler, options: ResolvedOptions, wheel: TimerWheel) {
+    this.socket = socket;
+    this.handler = handler;
+    this.options = options;
+    this.wheel = wheel;
+    this.source = new ByteSource(socket);
+    socket.setNoDelay(true);
+    this.done = this.run().catch(() => {
+      socket.destroy();
+    });
+  }
+
+  /** True between exchanges (no request in progress). */
+  get idle(): boolean {
+    return this.isIdle;
+  }
+
+  /** Requests served so far. */
+  get requests(): number {
+    return this.served;
+  }
+
+  /** Stops after the exchange in progress (closing at once when idle). */
+  closeGracefully(): void {
+    this.isClosing = true;
+    if (this.isIdle) this.socket.end();
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      this.isIdle = true;
+      if (this.isClosing) return this.finish();
+      const parsed = await this.readHead();
+      if (parsed === null) return this.finish();
+      this.isIdle = false;
+      this.served++;
+      const max = this.options.maxRequestsPerConnection;
+      const index = this.served - 1;
+      let session: HttpSession;
+      try {
+        session = new HttpSession(
+          this.socket,
+          this.source,
+          parsed,
+          index,
+          () => !this.isClosing && (max === 0 || this.served < max),
+          this.wheel,
+          this.options,
+        );
+      } catch (error) {
+        return this.reject(PingoraError.from(error).intoDownstream());
+      }
+      try {
+        await this.handler(session);
+        if (session.wasUpgraded) return;
+        await session.end();
+      } catch (error) {
+        if (session.wasUpgraded) return;
+        const e = PingoraError.from(error, 'InternalError', 'handling a request');
+        if (session.response === undefined) return this.reject(e);
+        this.socket.destroy();
+        return;
+      }
+      if (!session.keepAlive) return this.finish();
+      // Read (and drop) what the handler left of the request body before the next request.
+      if (!session.isBodyDone) {
+        try {
+          for await (const _ of session.body()) {
+            // discard
+          }
+        } catch {
+          this.socket.destroy();
+          return;
+        }
+      }
+    }
+  }
+
+  /** Reads the next request head, or null when the client left or a timeout/limit ended it. */
+  private async readHead(): Promise<ParsedRequest | null> {
+    const parser = new RequestHeadParser(this.options.parse);
+    const isFirst = this.served === 0;
+    let timer: Deadline = this.wheel.deadline(
+      isFirst ? this.options.headerTimeoutMs : this.options.keepAliveTimeoutMs,
+      () => (isFirst ? this.timeout() : this.socket.end()),
+    );
+    let started = isFirst;
+    try {
+      for (;;) {
+        const chunk = await this.source.read();
+        if (chunk === null) return null;
+        if (!started) {
+          started = true;
+          this.isIdle = false;
+          timer.cancel();
+          timer = this.wheel.deadline(this.options.headerTimeoutMs, () => this.timeout());
+        }
+        let parsed: ParsedRequest | null;
+        try {
+          parsed = parser.push(chunk);
+        } catch (error) {
+          this.reject(PingoraError.from(error, 'H1Error').intoDownstream());
+          return null;
+        }
+        if (parsed !== null) {
+          if (parsed.consumed < chunk.length) this.source.unshift(chunk.subarray(parsed.consumed));
+          return parsed;
+        }
+      }
+    } finally {
+      timer.cancel();
+    }
+  }
+
+  /** 408 for a head that did not arrive in time (slowloris), then close. */
+  private timeout(): void {
+    this.reject(
+      PingoraError.explain('ReadTimedout', 'request head not received in time', {
+        source: 'downstream',
+      }),
+    );
+  }
+
+  /** Answers an error with its downstream status and `Connection: close`, then closes. */
+  private reject(error: PingoraError): void {
+    this.isClosing = true;
+    const status = error.downstreamStatus();
+    if (status === undefined || this.socket.destroyed) {
+      this.socket.destroy();
+      return;
+    }
+    const reason = REASONS[status] ?? '';
+    this.socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+    );
+    // A client that never reads its answer must not hold the socket.
+    this.wheel.deadline(this.options.writeTimeoutMs, () => this.socket.destroy());
+  }
+
+  private finish(): void {
+    if (!this.socket.destroyed) this.socket.end();
+  }
+}

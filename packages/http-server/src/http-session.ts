@@ -1,0 +1,243 @@
+import type { Socket } from 'node:net';
+import { PingoraError } from '@pingora-ts/error';
+import {
+  BodyDecoder,
+  encodeChunk,
+  encodeLastChunk,
+  encodeResponseHead,
+  HeaderMap,
+  isKeepAlive,
+  type ParsedRequest,
+  type RequestHeader,
+  ResponseHeader,
+} from '@pingora-ts/http-parser';
+import type { TimerWheel } from '@pingora-ts/timeout';
+import type { ByteSource } from './byte-source.js';
+import type { ResolvedOptions } from './options.js';
+
+/** Headers as a map, a record, or pairs. */
+export type HeadersInit = HeaderMap | Record<string, string> | Iterable<readonly [string, string]>;
+
+const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+const NO_BODY_STATUS = (status: number) =>
+  (status >= 100 && status < 200) || status === 204 || status === 304;
+
+function toHeaderMap(init: HeadersInit | undefined): HeaderMap {
+  if (init === undefined) return new HeaderMap();
+  if (init instanceof HeaderMap) return init;
+  return new HeaderMap(
+    Symbol.iterator in init ? (init as Iterable<readonly [string, string]>) : Object.entries(init),
+  );
+}
+
+/**
+ * One request/response exchange on a downstream connection: the request head, its body as a
+ * stream (read with backpressure; `Expect: 100-continue` is answered when the body is first
+ * read), and the response, written with Content-Length or chunked framing, keep-alive decided
+ * per RFC 9112 9.3. `upgrade()` hands the raw socket over after a 101 or a CONNECT.
+ */
+export class HttpSession {
+  /** The request head. */
+  readonly request: RequestHeader;
+  /** The downstream socket (net or TLS). */
+  readonly socket: Socket;
+  /** How many requests this connection served before this one. */
+  readonly index: number;
+  /** The response head once written. */
+  response: ResponseHeader | undefined;
+  private readonly source: ByteSource;
+  private readonly parsed: ParsedRequest;
+  private readonly decoder: BodyDecoder;
+  private readonly wheel: TimerWheel;
+  private readonly options: ResolvedOptions;
+  private readonly mayKeepAlive: () => boolean;
+  private isChunked = false;
+  private hasNoBody = false;
+  private isEnded = false;
+  private sentContinue = false;
+  private isUpgraded = false;
+  private keepAliveDecision = false;
+
+  /** @internal */
+  constructor(
+    socket: Socket,
+    source: ByteSource,
+    parsed: ParsedRequest,
+    index: number,
+    mayKeepAlive: () => boolean,
+    wheel: TimerWheel,
+    options: ResolvedOptions,
+  ) {
+    this.socket = socket;
+    this.source = source;
+    this.parsed = parsed;
+    this.request = parsed.head;
+    this.index = index;
+    this.mayKeepAlive = mayKeepAlive;
+    this.wheel = wheel;
+    this.options = options;
+    this.decoder = new BodyDecoder(parsed.body, 'request', options.parse);
+  }
+
+  /** True when the response is complete. */
+  get isFinished(): boolean {
+    return this.isEnded;
+  }
+
+  /** True when the request body has been read to its end. */
+  get isBodyDone(): boolean {
+    return this.decoder.done;
+  }
+
+  /** Whether the connection stays open after this exchange (known once the head is written). */
+  get keepAlive(): boolean {
+    return this.keepAliveDecision;
+  }
+
+  /**
+   * The request body, chunk by chunk (views into the received bytes). Reading it is what
+   * pulls bytes from the client: an unread body is never buffered whole.
+   */
+  async *body(): AsyncGenerator<Uint8Array, void, undefined> {
+    if (this.parsed.upgrade && this.parsed.body.kind === 'upgrade') return;
+    if (
+      !this.sentContinue &&
+      !this.decoder.done &&
+      this.request.headers.get('expect')?.toLowerCase() === '100-continue'
+    ) {
+      this.sentContinue = true;
+      if (this.response === undefined) await this.writeRaw(CONTINUE);
+    }
+    while (!this.decoder.done) {
+      const chunk = await this.source.read();
+      if (chunk === null) {
+        throw PingoraError.explain('ConnectionClosed', 'client closed inside the request body', {
+          source: 'downstream',
+        });
+      }
+      const r = this.decoder.push(chunk);
+      if (r.consumed < chunk.length) this.source.unshift(chunk.subarray(r.consumed));
+      for (const data of r.data) yield data;
+    }
+  }
+
+  /**
+   * Writes the response head. Without a Content-Length the body is chunked (HTTP/1.1) or
+   * ends with the connection (HTTP/1.0); HEAD requests and 1xx/204/304 get no body.
+   */
+  async writeHead(status: number, headers?: HeadersInit, reason?: string): Promise<void> {
+    if (this.response !== undefined) throw new TypeError('response head already written');
+    const h = toHeaderMap(headers);
+    const isHead = this.request.method === 'HEAD';
+    this.hasNoBody = isHead || NO_BODY_STATUS(status);
+    const is11 = this.request.version === 'HTTP/1.1';
+    if (!this.hasNoBody && !h.has('content-length') && !h.has('transfer-encoding')) {
+      if (is11) {
+        h.set('Transfer-Encoding', 'chunked');
+        this.isChunked = true;
+      }
+    } else if (h.get('transfer-encoding')?.toLowerCase().endsWith('chunked') && !this.hasNoBody) {
+      this.isChunked = true;
+    }
+    const framed = this.hasNoBody || this.isChunked || h.has('content-length');
+    this.keepAliveDecision =
+      status !== 101 && this.mayKeepAlive() && framed && isKeepAlive(this.request) && !hasClose(h);
+    if (!this.keepAliveDecision && status !== 101 && !hasClose(h)) h.set('Connection', 'close');
+    else if (this.keepAliveDecision && !is11) h.set('Connection', 'keep-alive');
+    this.response = new ResponseHeader(status, reason ?? '', 'HTTP/1.1', h);
+    await this.writeRaw(encodeResponseHead(this.response));
+  }
+
+  /** Writes body bytes, waiting while the client is slow (backpressure). */
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.response === undefined) await this.writeHead(200);
+    if (this.hasNoBody || chunk.length === 0) return;
+    const parts = this.isChunked ? encodeChunk(chunk) : [chunk];
+    for (const part of parts) {
+      if (!this.socket.write(part)) await this.drained();
+    }
+  }
+
+  /** Ends the response (with a last chunk when chunked). Idempotent. */
+  async end(chunk?: Uint8Array | string): Promise<void> {
+    if (this.isEnded) return;
+    const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (this.response === undefined) {
+      await this.writeHead(200, new HeaderMap([['Content-Length', String(data?.length ?? 0)]]));
+    }
+    if (data !== undefined && data.length > 0) await this.write(data);
+    if (this.isChunked) await this.writeRaw(encodeLastChunk());
+    this.isEnded = true;
+  }
+
+  /** Writes a whole response: status, headers, and a body with its Content-Length. */
+  async respond(
+    status: number,
+    body: Uint8Array | string = '',
+    headers?: HeadersInit,
+  ): Promise<void> {
+    const data = typeof body === 'string' ? Buffer.from(body) : body;
+    const h = toHeaderMap(headers);
+    if (!h.has('content-length') && !NO_BODY_STATUS(status))
+      h.set('Content-Length', String(data.length));
+    await this.writeHead(status, h);
+    await this.end(data);
+  }
+
+  /**
+   * Hands the connection over (after writing a 101, or for CONNECT): the raw socket and the
+   * bytes already read past the request head, untouched. The server forgets the connection.
+   */
+  upgrade(): { socket: Socket; head: Buffer } {
+    this.isUpgraded = true;
+    this.isEnded = true;
+    return { socket: this.socket, head: this.source.drain() };
+  }
+
+  /** @internal */
+  get wasUpgraded(): boolean {
+    return this.isUpgraded;
+  }
+
+  private async writeRaw(data: Uint8Array): Promise<void> {
+    if (!this.socket.write(data)) await this.drained();
+  }
+
+  private drained(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const done = (error?: PingoraError) => {
+        timer.cancel();
+        this.socket.off('drain', onDrain);
+        this.socket.off('close', onClose);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onDrain = () => done();
+      const onClose = () =>
+        done(
+          PingoraError.explain('ConnectionClosed', 'client closed while we wrote', {
+            source: 'downstream',
+          }),
+        );
+      const timer = this.wheel.deadline(this.options.writeTimeoutMs, () => {
+        done(
+          PingoraError.explain('WriteTimedout', 'client took no bytes in time', {
+            source: 'downstream',
+          }),
+        );
+        this.socket.destroy();
+      });
+      this.socket.once('drain', onDrain);
+      this.socket.once('close', onClose);
+    });
+  }
+}
+
+function hasClose(h: HeaderMap): boolean {
+  return h.getAll('connection').some((v) =>
+    v
+      .toLowerCase()
+      .split(',')
+      .some((t) => t.trim() === 'close'),
+  );
+}

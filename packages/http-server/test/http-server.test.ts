@@ -1,0 +1,226 @@
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+import { promisify } from 'node:util';
+import { Agent, request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Handler, HttpServer, type HttpServerInit } from '../src/index.js';
+
+const servers: HttpServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+async function start(handler: Handler, options: Omit<HttpServerInit, 'handler'> = {}) {
+  const server = new HttpServer({ handler, ...options });
+  servers.push(server);
+  const { port } = await server.listen(0, '127.0.0.1');
+  return { server, port };
+}
+
+/** Sends raw bytes, returns everything the server wrote until it closed (or `waitMs` passed). */
+async function raw(port: number, data: string | Buffer, waitMs = 2_000): Promise<string> {
+  const socket = net.connect(port, '127.0.0.1');
+  let out = '';
+  socket.on('data', (d: Buffer) => (out += d.toString('latin1')));
+  socket.on('error', () => {});
+  await once(socket, 'connect');
+  socket.write(data);
+  await Promise.race([once(socket, 'close'), new Promise((r) => setTimeout(r, waitMs))]);
+  socket.destroy();
+  return out;
+}
+
+const echo: Handler = async (s) => {
+  const parts: Uint8Array[] = [];
+  for await (const p of s.body()) parts.push(p);
+  await s.respond(
+    200,
+    `${s.request.method} ${s.request.rawTarget} ${Buffer.concat(parts).toString()}`,
+  );
+};
+
+describe('HttpServer', () => {
+  it('serves undici with keep-alive, bodies both ways, chunked responses', async () => {
+    const { port } = await start(async (s) => {
+      if (s.request.path === '/stream') {
+        await s.writeHead(200, { 'content-type': 'text/plain' });
+        for (const part of ['a', 'b', 'c']) await s.write(Buffer.from(part));
+        return;
+      }
+      return echo(s);
+    });
+    const agent = new Agent({ connections: 1 });
+    const a = await request(`http://127.0.0.1:${port}/x?y=1`, {
+      method: 'POST',
+      body: 'hello',
+      dispatcher: agent,
+    });
+    expect(await a.body.text()).toBe('POST /x?y=1 hello');
+    const b = await request(`http://127.0.0.1:${port}/stream`, { dispatcher: agent });
+    expect(b.headers['transfer-encoding']).toBe('chunked');
+    expect(await b.body.text()).toBe('abc');
+    await agent.close();
+  });
+
+  it('answers curl', async () => {
+    const { port } = await start(echo);
+    const { stdout } = await promisify(execFile)('curl', [
+      '-s',
+      '-i',
+      '--data-binary',
+      'body',
+      `http://127.0.0.1:${port}/c`,
+    ]);
+    expect(stdout).toMatch(/^HTTP\/1\.1 200/);
+    expect(stdout.endsWith('POST /c body')).toBe(true);
+  });
+
+  it('answers pipelined requests in order on one connection', async () => {
+    const { port } = await start(echo);
+    const out = await raw(
+      port,
+      'GET /1 HTTP/1.1\r\nHost: x\r\n\r\nPOST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
+    const bodies = out
+      .split('HTTP/1.1 200 ')
+      .slice(1)
+      .map((r) => r.split('\r\n\r\n')[1]);
+    expect(bodies).toEqual(['GET /1 ', 'POST /2 abc', 'GET /3 ']);
+  });
+
+  it('answers 400, 414, 431 and 413 with Connection: close and closes', async () => {
+    const { port } = await start(echo, {
+      parse: { maxRequestLineLength: 100, maxHeadSize: 1024 },
+      maxBodyBytes: 10,
+    });
+    const bad = await raw(port, 'GET / HTTP/1.1\r\nHost : x\r\n\r\n');
+    expect(bad).toMatch(/^HTTP\/1\.1 400 .*\r\n[\s\S]*Connection: close/);
+    expect(await raw(port, `GET /${'a'.repeat(200)} HTTP/1.1\r\nHost: x\r\n\r\n`)).toMatch(
+      /^HTTP\/1\.1 414/,
+    );
+    expect(await raw(port, `GET / HTTP/1.1\r\nHost: x\r\nX: ${'b'.repeat(2000)}\r\n\r\n`)).toMatch(
+      /^HTTP\/1\.1 431/,
+    );
+    expect(
+      await raw(port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n01234567890'),
+    ).toMatch(/^HTTP\/1\.1 413/);
+    expect(
+      await raw(
+        port,
+        'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nb\r\n01234567890\r\n0\r\n\r\n',
+      ),
+    ).toMatch(/^HTTP\/1\.1 413/);
+    // Smuggling shape: Content-Length with Transfer-Encoding is rejected, nothing is served.
+    const smuggle = await raw(
+      port,
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /evil HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
+    expect(smuggle).toMatch(/^HTTP\/1\.1 400/);
+    expect(smuggle).not.toContain('/evil');
+  });
+
+  it('closes a slowloris client at the header timeout with 408', async () => {
+    const { port, server } = await start(echo, { headerTimeoutMs: 200 });
+    const socket = net.connect(port, '127.0.0.1');
+    let out = '';
+    socket.on('data', (d: Buffer) => (out += d.toString()));
+    await once(socket, 'connect');
+    socket.write('GET / HTTP/1.1\r\n');
+    const drip = setInterval(() => socket.write('X-A: b\r\n'), 50); // never finishes the head
+    await once(socket, 'close');
+    clearInterval(drip);
+    expect(out).toMatch(/^HTTP\/1\.1 408/);
+    for (let i = 0; i < 50 && server.connections > 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(server.connections).toBe(0);
+  });
+
+  it('sends 100 Continue when the handler reads the body', async () => {
+    const { port } = await start(echo);
+    const out = await raw(
+      port,
+      'POST /e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok',
+    );
+    expect(out).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200/);
+    expect(out.endsWith('POST /e ok')).toBe(true);
+  });
+
+  it('hands over the socket and the bytes after the head on upgrade', async () => {
+    const { port } = await start(async (s) => {
+      await s.writeHead(101, { connection: 'upgrade', upgrade: 'echo' });
+      const { socket, head } = s.upgrade();
+      socket.write(head);
+      socket.pipe(socket);
+    });
+    const out = await raw(
+      port,
+      'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\nEARLY',
+      300,
+    );
+    expect(out).toMatch(/^HTTP\/1\.1 101 .*\r\n[\s\S]*\r\n\r\nEARLY$/);
+  });
+
+  it('serves 10,000 keep-alive requests on one connection with stable memory', async () => {
+    const { port, server } = await start((s) => s.respond(200, 'ok'));
+    const agent = new Agent({ connections: 1, pipelining: 1 });
+    const heapAt = async (n: number) => {
+      for (let i = 0; i < n; i++)
+        await (await request(`http://127.0.0.1:${port}/`, { dispatcher: agent })).body.text();
+      (globalThis as { gc?: () => void }).gc?.();
+      return process.memoryUsage().heapUsed;
+    };
+    const early = await heapAt(2_000);
+    const late = await heapAt(8_000);
+    expect(server.connections).toBe(1);
+    // Nothing per request is kept: 8,000 more requests may not add 1 KiB each.
+    expect(late - early).toBeLessThan(8_000 * 1024);
+    await agent.close();
+  });
+
+  it('leaves nothing behind when a client aborts mid-body', async () => {
+    let failures = 0;
+    const { port, server } = await start(async (s) => {
+      try {
+        for await (const _ of s.body()) {
+          // read
+        }
+      } catch {
+        failures++;
+        throw new Error('aborted');
+      }
+    });
+    const socket = net.connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\npartial');
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    for (let i = 0; i < 50 && server.connections > 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(server.connections).toBe(0);
+    expect(failures).toBe(1);
+  });
+
+  it('closes gracefully: the exchange in progress finishes, idle connections close', async () => {
+    let release: () => void = () => {};
+    const { port, server } = await start(async (s) => {
+      if (s.request.path === '/slow') await new Promise<void>((r) => (release = r));
+      await s.respond(200, s.request.path);
+    });
+    servers.pop();
+    const idle = net.connect(port, '127.0.0.1');
+    await once(idle, 'connect');
+    const slow = request(`http://127.0.0.1:${port}/slow`);
+    await new Promise((r) => setTimeout(r, 50));
+    const closing = server.close();
+    setTimeout(() => release(), 50);
+    const res = await slow;
+    expect(res.statusCode).toBe(200);
+    expect(res.headers.connection).toBe('close');
+    expect(await res.body.text()).toBe('/slow');
+    await closing;
+    expect(server.connections).toBe(0);
+    expect(idle.destroyed || idle.readableEnded).toBe(true);
+    idle.destroy();
+  });
+});
