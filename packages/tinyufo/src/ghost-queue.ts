@@ -27,7 +27,7 @@ export class GhostQueue {
   private sequence = 0;
 
   constructor(capacity: number) {
-    this.capacity = Math.max(1, Math.floor(capacity));
+    this.capacity = Math.max(0, Math.floor(capacity));
     // Two buckets per remembered key keep collisions (early forgetting) rare.
     let size = 16;
     while (size < this.capacity * 2) size *= 2;

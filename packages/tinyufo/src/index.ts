@@ -1,6 +1,6 @@
 /**
  * TinyUFO for TypeScript: an in-memory cache with S3-FIFO eviction (small, main and ghost
- * queues) and TinyLFU admission (a count-min sketch of 4-bit counters with periodic aging),
+ * queues) and TinyLFU admission (a count-min sketch of small counters with periodic aging),
  * weighted entries, after Pingora's `tinyufo` crate. On Zipf workloads it keeps 5 to 14 points
  * more hits than LRU at the same size; reads are a map lookup and a byte increment.
  *

@@ -71,8 +71,6 @@ export class TinyUfo<K, V> {
   private usedSlots = 0;
   private smallWeight = 0;
   private mainWeight = 0;
-  /** The key hash of the entry `takeOut` last unlinked, so the admission test need not rehash. */
-  private lastEvictedHash = 0;
 
   constructor(options: TinyUfoOptions<K>) {
     const resolved = resolveOptions(options);
@@ -81,7 +79,7 @@ export class TinyUfo<K, V> {
     this.smallLimit = Math.floor(this.weightLimit * DEFAULTS.smallQueueShare) + 1;
     this.hashKey = resolved.hashKey ?? (defaultHashKey as (key: K) => number);
     this.sketch = new FrequencySketch(resolved.estimatedSize);
-    this.ghost = new GhostQueue(resolved.estimatedSize * DEFAULTS.ghostShare);
+    this.ghost = new GhostQueue(resolved.estimatedSize * resolved.ghostShare);
     const capacity = Math.min(resolved.estimatedSize + 1, 1 << 16);
     this.weights = new Float64Array(capacity);
     this.hashes = new Int32Array(capacity);
@@ -183,45 +181,84 @@ export class TinyUfo<K, V> {
     // that compete for space.
     const frequency = this.sketch.increment(hash);
     const slot = this.index.get(key);
-    if (slot !== undefined) {
-      const uses = this.uses[slot]!;
-      if (uses < DEFAULTS.usesCap) this.uses[slot] = uses + 1;
-      const change = weight - this.weights[slot]!;
-      if (this.states[slot] === MAIN) this.mainWeight += change;
-      else this.smallWeight += change;
-      this.weights[slot] = weight;
-      this.values[slot] = value;
-      return this.evictToLimit(0);
-    }
+    if (slot !== undefined) return this.update(slot, value, weight);
     if (weight > this.weightLimit) return [{ key, value, weight }];
-    const evicted = this.evictToLimit(weight);
-    // TinyLFU admission, as TinyUFO applies it: only when exactly one entry made the room, as
-    // frequencies of several victims of different weights do not compare with one newcomer.
-    if (!ignoreLfu && evicted.length === 1) {
-      const victim = evicted[0]!;
-      const victimHash = this.lastEvictedHash;
-      if (this.sketch.estimate(victimHash) > frequency) {
-        // The victim stays, back in the small queue as TinyUFO does: it is no ghost.
-        this.ghost.take(victimHash);
-        this.insert(victim.key, victim.value, victim.weight, victimHash, false);
-        (evicted as Evicted<K, V>[])[0] = { key, value, weight };
-        return evicted;
-      }
+    if (this.smallWeight + this.mainWeight + weight <= this.weightLimit) {
+      this.insert(this.allocate(), key, value, weight, hash);
+      return NOTHING;
     }
-    // A key evicted from the small queue not long ago skips probation (S3-FIFO's ghost hit).
-    this.insert(key, value, weight, hash, this.ghost.take(hash));
+    // Full. The weight limit holds, so the entries weigh something and one can be evicted.
+    const victim = this.evictOne();
+    if (victim < 0) throw new Error('tinyufo: full with nothing to evict (a bug)');
+    if (this.smallWeight + this.mainWeight + weight > this.weightLimit) {
+      return this.admitAfterMany(victim, key, value, weight, hash);
+    }
+    // One victim made the room: TinyLFU admission, as TinyUFO applies it (only then, as the
+    // frequencies of several victims of different weights do not compare with one newcomer).
+    // The victim is still indexed: when it wins, it just goes back to the small queue.
+    if (!ignoreLfu && this.sketch.estimate(this.hashes[victim]!) > frequency) {
+      this.requeue(victim);
+      return [{ key, value, weight }];
+    }
+    const gone = this.unlink(victim);
+    // The newcomer takes the victim's slot.
+    this.insert(victim, key, value, weight, hash);
+    return [gone];
+  }
+
+  /** Evicts (after `first`) until `weight` fits, then stores the newcomer: no TinyLFU test. */
+  private admitAfterMany(
+    first: number,
+    key: K,
+    value: V,
+    weight: number,
+    hash: number,
+  ): readonly Evicted<K, V>[] {
+    const evicted = [this.unlink(first)];
+    this.release(first);
+    this.evictMore(evicted, weight);
+    this.insert(this.allocate(), key, value, weight, hash);
     return evicted;
   }
 
-  private insert(key: K, value: V, weight: number, hash: number, toMain: boolean): void {
-    const slot = this.allocate();
+  /** Puts a new value under an existing key (counting a use), then evicts to the limit. */
+  private update(slot: number, value: V, weight: number): readonly Evicted<K, V>[] {
+    const uses = this.uses[slot]!;
+    if (uses < DEFAULTS.usesCap) this.uses[slot] = uses + 1;
+    const change = weight - this.weights[slot]!;
+    if (this.states[slot] === MAIN) this.mainWeight += change;
+    else this.smallWeight += change;
+    this.weights[slot] = weight;
+    this.values[slot] = value;
+    if (this.smallWeight + this.mainWeight <= this.weightLimit) return NOTHING;
+    // TinyUFO lets the updated entry itself be evicted if the queues reach it first.
+    const evicted: Evicted<K, V>[] = [];
+    this.evictMore(evicted, 0);
+    return evicted;
+  }
+
+  /** Evicts into `evicted` until `extra` more weight fits. */
+  private evictMore(evicted: Evicted<K, V>[], extra: number): void {
+    while (this.smallWeight + this.mainWeight + extra > this.weightLimit) {
+      const slot = this.evictOne();
+      if (slot < 0) return;
+      evicted.push(this.unlink(slot));
+      this.release(slot);
+    }
+  }
+
+  /**
+   * Stores a new entry in the free `slot`: in the main queue when its key is a ghost (evicted
+   * from the small queue not long ago, S3-FIFO), else in the small queue.
+   */
+  private insert(slot: number, key: K, value: V, weight: number, hash: number): void {
     this.index.set(key, slot);
     this.keys[slot] = key;
     this.values[slot] = value;
     this.weights[slot] = weight;
     this.hashes[slot] = hash;
     this.uses[slot] = 0;
-    if (toMain) {
+    if (this.ghost.take(hash)) {
       this.states[slot] = MAIN;
       this.main.push(slot);
       this.mainWeight += weight;
@@ -232,26 +269,25 @@ export class TinyUfo<K, V> {
     }
   }
 
-  private evictToLimit(extra: number): readonly Evicted<K, V>[] {
-    if (this.smallWeight + this.mainWeight + extra <= this.weightLimit) return NOTHING;
-    const first = this.evictOne();
-    if (first < 0) return NOTHING;
-    // Usually one entry makes the room: an array literal of one is cheaper than [] and push.
-    const evicted = [this.takeOut(first)];
-    while (this.smallWeight + this.mainWeight + extra > this.weightLimit) {
-      const slot = this.evictOne();
-      if (slot < 0) break;
-      evicted.push(this.takeOut(slot));
-    }
-    return evicted;
+  /** A victim that won admission goes back to the small queue as if new (TinyUFO). */
+  private requeue(slot: number): void {
+    this.uses[slot] = 0;
+    this.states[slot] = SMALL;
+    this.small.push(slot);
+    this.smallWeight += this.weights[slot]!;
   }
 
-  /** The slot to evict next (out of its queue and its queue's weight), or -1 when empty. */
+  /**
+   * The slot to evict next, out of its queue and its queue's weight but still indexed, or -1
+   * when both queues are empty.
+   */
   private evictOne(): number {
     let slot = -1;
     if (this.smallWeight >= this.smallLimit) slot = this.evictFromSmall();
     // The small queue may have promoted everything it had to main: then evict from main.
     if (slot < 0) slot = this.evictFromMain();
+    // Main is empty and small under its share (entries lighter than 1): small it is.
+    if (slot < 0) slot = this.evictFromSmall();
     return slot;
   }
 
@@ -273,7 +309,6 @@ export class TinyUfo<K, V> {
         this.mainWeight += weight;
         continue;
       }
-      this.ghost.remember(this.hashes[slot]!);
       return slot;
     }
     return -1;
@@ -301,10 +336,13 @@ export class TinyUfo<K, V> {
     return -1;
   }
 
-  /** Unlinks an evicted slot (already out of its queue and its weight) and frees it. */
-  private takeOut(slot: number): Evicted<K, V> {
+  /**
+   * Drops an evicted slot's entry from the index and returns it; the slot is left to reuse or
+   * release. An entry evicted from the small queue becomes a ghost.
+   */
+  private unlink(slot: number): Evicted<K, V> {
     const key = this.keys[slot] as K;
-    this.lastEvictedHash = this.hashes[slot]!;
+    if (this.states[slot] === SMALL) this.ghost.remember(this.hashes[slot]!);
     const evicted: Evicted<K, V> = {
       key,
       value: this.values[slot] as V,
@@ -313,7 +351,6 @@ export class TinyUfo<K, V> {
     this.index.delete(key);
     this.keys[slot] = undefined;
     this.values[slot] = undefined;
-    this.release(slot);
     return evicted;
   }
 

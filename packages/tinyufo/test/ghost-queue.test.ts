@@ -30,7 +30,10 @@ describe('GhostQueue', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 8 }),
-        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: -30, max: 30 })), { maxLength: 300 }),
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: -30, max: 30 })), {
+          maxLength: 300,
+          size: 'max',
+        }),
         (capacity, ops) => {
           const ghost = new GhostQueue(capacity);
           const mask = 15; // GhostQueue(<= 8) has 16 buckets (2 per key, at least 16)

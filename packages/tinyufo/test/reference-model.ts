@@ -24,9 +24,12 @@ export class ReferenceTinyUfo<K, V> {
   private readonly ghost: GhostQueue;
   private readonly smallLimit: number;
 
-  constructor(private readonly limit: number) {
+  constructor(
+    private readonly limit: number,
+    ghostShare: number = DEFAULTS.ghostShare,
+  ) {
     this.sketch = new FrequencySketch(limit);
-    this.ghost = new GhostQueue(limit * 0.1);
+    this.ghost = new GhostQueue(limit * ghostShare);
     this.smallLimit = Math.floor(limit * 0.1) + 1;
   }
 
@@ -67,18 +70,19 @@ export class ReferenceTinyUfo<K, V> {
       existing.uses = Math.min(DEFAULTS.usesCap, existing.uses + 1);
       existing.value = value;
       existing.weight = weight;
-      return this.evictFor(0);
+      return this.leave(this.evictFor(0));
     }
     if (weight > this.limit) return [{ key, value, weight }];
-    const evicted = this.evictFor(weight);
-    if (!force && evicted.length === 1) {
-      const victim = evicted[0]!;
-      if (this.sketch.estimate(defaultHashKey(victim.key)) > frequency) {
-        this.ghost.take(defaultHashKey(victim.key));
-        this.add(victim.key, victim.value, victim.weight, false);
+    const victims = this.evictFor(weight);
+    if (!force && victims.length === 1) {
+      const [victim] = victims;
+      if (this.sketch.estimate(defaultHashKey(victim!.key)) > frequency) {
+        // The victim wins and comes back as new, in small; it never was a ghost.
+        this.add(victim!.key, victim!.value, victim!.weight, false);
         return [{ key, value, weight }];
       }
     }
+    const evicted = this.leave(victims);
     this.add(key, value, weight, this.ghost.take(defaultHashKey(key)));
     return evicted;
   }
@@ -88,40 +92,59 @@ export class ReferenceTinyUfo<K, V> {
     (inMain ? this.main : this.small).push(key);
   }
 
+  /** The victims leave for good: those from the small queue become ghosts, in order. */
+  private leave(victims: (Evicted<K, V> & { fromSmall: boolean })[]): Evicted<K, V>[] {
+    return victims.map(({ key, value, weight, fromSmall }) => {
+      if (fromSmall) this.ghost.remember(defaultHashKey(key));
+      return { key, value, weight };
+    });
+  }
+
   private queueWeight(queue: K[]): number {
     return queue.reduce((sum, key) => sum + this.entries.get(key)!.weight, 0);
   }
 
-  private evictFor(extra: number): Evicted<K, V>[] {
-    const evicted: Evicted<K, V>[] = [];
+  /** Small queue: a head used more than once moves to main; the first other one is the victim. */
+  private fromSmall(): K | undefined {
+    while (this.small.length > 0) {
+      const key = this.small.shift()!;
+      const entry = this.entries.get(key)!;
+      if (entry.uses <= 1) return key;
+      entry.inMain = true;
+      this.main.push(key);
+    }
+    return undefined;
+  }
+
+  /** Main queue: a used head goes back with one use less; the first unused one is the victim. */
+  private fromMain(): K | undefined {
+    while (this.main.length > 0) {
+      const key = this.main.shift()!;
+      const entry = this.entries.get(key)!;
+      if (entry.uses === 0) return key;
+      entry.uses--;
+      this.main.push(key);
+    }
+    return undefined;
+  }
+
+  /** Removes victims until `extra` more fits; they are not ghosts yet (see `leave`). */
+  private evictFor(extra: number): (Evicted<K, V> & { fromSmall: boolean })[] {
+    const victims: (Evicted<K, V> & { fromSmall: boolean })[] = [];
     while (this.weight + extra > this.limit) {
       let victim: K | undefined;
-      if (this.queueWeight(this.small) >= this.smallLimit) {
-        while (victim === undefined && this.small.length > 0) {
-          const key = this.small.shift()!;
-          const entry = this.entries.get(key)!;
-          if (entry.uses > 1) {
-            entry.inMain = true;
-            this.main.push(key);
-          } else {
-            victim = key;
-            this.ghost.remember(defaultHashKey(key));
-          }
-        }
-      }
-      while (victim === undefined && this.main.length > 0) {
-        const key = this.main.shift()!;
-        const entry = this.entries.get(key)!;
-        if (entry.uses > 0) {
-          entry.uses--;
-          this.main.push(key);
-        } else victim = key;
-      }
+      if (this.queueWeight(this.small) >= this.smallLimit) victim = this.fromSmall();
+      victim ??= this.fromMain() ?? this.fromSmall();
       if (victim === undefined) break;
       const entry = this.entries.get(victim)!;
       this.entries.delete(victim);
-      evicted.push({ key: victim, value: entry.value, weight: entry.weight });
+      victims.push({
+        key: victim,
+        value: entry.value,
+        weight: entry.weight,
+        fromSmall: !entry.inMain,
+      });
     }
-    return evicted;
+    return victims;
   }
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TinyUfo } from '../src/index.js';
+import { DEFAULTS, TinyUfo } from '../src/index.js';
 import { ReferenceTinyUfo } from './reference-model.js';
 
 type Op =
@@ -17,7 +17,11 @@ const op = (keys: number, maxWeight: number): fc.Arbitrary<Op> =>
       op: fc.constantFrom('put' as const, 'put' as const, 'put' as const, 'forcePut' as const),
       key: fc.nat(keys),
       value: fc.integer(),
-      weight: fc.integer({ min: 1, max: maxWeight }),
+      // Quarters too: sums of them are exact in floating point, like the model's.
+      weight: fc.oneof(
+        fc.integer({ min: 1, max: maxWeight }),
+        fc.integer({ min: 1, max: 4 * maxWeight }).map((quarters) => quarters / 4),
+      ),
     }),
   );
 
@@ -26,10 +30,11 @@ describe('TinyUfo against a reference model', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 24 }),
-        fc.array(op(40, 5), { maxLength: 400 }),
-        (limit, ops) => {
-          const cache = new TinyUfo<number, number>({ weightLimit: limit });
-          const model = new ReferenceTinyUfo<number, number>(limit);
+        fc.constantFrom(DEFAULTS.ghostShare, 0, 0.1, 0.5),
+        fc.array(op(40, 5), { maxLength: 400, size: 'max' }),
+        (limit, ghostShare, ops) => {
+          const cache = new TinyUfo<number, number>({ weightLimit: limit, ghostShare });
+          const model = new ReferenceTinyUfo<number, number>(limit, ghostShare);
           for (const o of ops) {
             switch (o.op) {
               case 'get':
@@ -64,7 +69,10 @@ describe('TinyUfo against a reference model', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 50 }),
-        fc.array(fc.tuple(fc.nat(200), fc.integer({ min: 1, max: 8 })), { maxLength: 600 }),
+        fc.array(fc.tuple(fc.nat(200), fc.integer({ min: 1, max: 8 })), {
+          maxLength: 600,
+          size: 'max',
+        }),
         (limit, puts) => {
           const cache = new TinyUfo<number, string>({ weightLimit: limit });
           const live = new Map<number, string>();

@@ -152,7 +152,7 @@ describe('TinyUfo', () => {
   it('sends a key recently evicted from the small queue straight to main (ghost hit)', () => {
     // Limit 20: small queue share 3, ghost of 2 keys. Nothing is read, so all stay in small.
     const run = (returning: number): boolean => {
-      const cache = new TinyUfo<number, number>({ weightLimit: 20 });
+      const cache = new TinyUfo<number, number>({ weightLimit: 20, ghostShare: 0.1 });
       for (let key = 0; key < 20; key++) cache.put(key, key);
       expect(cache.put(20, 20).map((e) => e.key)).toEqual([0]); // 0 becomes a ghost
       cache.put(returning, returning);
