@@ -163,7 +163,7 @@ export class MemoryCache<K, V> {
     }
     throw PingoraError.explain(
       'InternalError',
-      `memory-cache: waited ${lockTimeoutMs} ms for another caller's load of the same key`,
+      `memory-cache lock timeout: waited ${lockTimeoutMs} ms for another caller's load of the same key`,
     );
   }
 

@@ -84,7 +84,7 @@ describe('MemoryCache lookups', () => {
         fc.record({ op: fc.constantFrom('get' as const, 'remove' as const), key: fc.nat(9) }),
         fc.record({ op: fc.constant('tick' as const), ms: fc.nat(60) }),
       ),
-      { maxLength: 200 },
+      { maxLength: 200, size: 'max' },
     );
     fc.assert(
       fc.property(ops, fc.nat(40), (list, staleWindowMs) => {

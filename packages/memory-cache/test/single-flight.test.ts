@@ -73,7 +73,7 @@ describe('MemoryCache.getOrLoad (single flight)', () => {
     const error = await waiter.catch((e: unknown) => e);
     expect(PingoraError.is(error)).toBe(true);
     expect((error as PingoraError).kind).toBe('InternalError');
-    expect((error as PingoraError).message).toContain('waited 250 ms');
+    expect((error as PingoraError).message).toContain('lock timeout: waited 250 ms');
     // The first load still completes and fills the cache.
     stuck.resolve('late');
     expect(await first).toEqual({ value: 'late', status: 'miss' });

@@ -1,4 +1,3 @@
-import { mix32 } from './key-hash.js';
 import { DEFAULTS } from './options.js';
 
 /** Counters saturate at 15, as 4-bit ones would: above that no admission test changes. */
@@ -79,8 +78,9 @@ export class FrequencySketch {
   }
 
   /**
-   * Counts one more occurrence of the key whose hash is `hash`, aging the sketch first when
-   * the window is full; returns the new estimate (the minimum over the rows).
+   * Counts one more occurrence of the key whose hash is `hash` (well mixed, such as
+   * {@link defaultHashKey}'s: its bits pick the counters), aging the sketch first when the
+   * window is full; returns the new estimate (the minimum over the rows).
    */
   increment(hash: number): number {
     // TinyUFO counts the window before the increment and resets it to 0 when it reaches the
@@ -90,11 +90,10 @@ export class FrequencySketch {
       this.agings++;
     }
     const counters = this.counters;
-    const h = mix32(hash);
-    const base = this.blockOf(h) * BLOCK_BYTES;
+    const base = this.blockOf(hash) * BLOCK_BYTES;
     let min = COUNTER_MAX;
     for (let row = 0; row < ROWS; row++) {
-      const at = base + row * ROW_COUNTERS + ((h >>> (row * 4)) & 15);
+      const at = base + row * ROW_COUNTERS + ((hash >>> (row * 4)) & 15);
       let count = counters[at]!;
       if (count < COUNTER_MAX) counters[at] = ++count;
       if (count < min) min = count;
@@ -102,21 +101,23 @@ export class FrequencySketch {
     return min;
   }
 
-  /** The estimated count of the key whose hash is `hash` (never below its true recent count). */
+  /**
+   * The estimated count of the key whose well-mixed hash is `hash` (never below its true recent
+   * count).
+   */
   estimate(hash: number): number {
     const counters = this.counters;
-    const h = mix32(hash);
-    const base = this.blockOf(h) * BLOCK_BYTES;
+    const base = this.blockOf(hash) * BLOCK_BYTES;
     let min = COUNTER_MAX;
     for (let row = 0; row < ROWS; row++) {
-      const count = counters[base + row * ROW_COUNTERS + ((h >>> (row * 4)) & 15)]!;
+      const count = counters[base + row * ROW_COUNTERS + ((hash >>> (row * 4)) & 15)]!;
       if (count < min) min = count;
     }
     return min;
   }
 
   /**
-   * The block of the mixed hash `h`, brought up to date with the agings. The block comes from
+   * The block of the hash `h`, brought up to date with the agings. The block comes from
    * the top bits of h x GOLDEN, which depend on every bit of h (a block count of 1 gives a
    * shift of 32, which JavaScript takes as 0, and the mask makes it block 0); per row, 4 low
    * bits of h then pick one of its 16 counters.

@@ -1,11 +1,9 @@
-import { mix32 } from './key-hash.js';
-
 /**
- * The bucket of `hash` in a ghost table of `mask + 1` buckets. Rehashed with a constant so that
- * a caller's `hashKey` that is not well mixed (say, the identity on integers) still spreads.
+ * The bucket of `hash` in a ghost table of `mask + 1` buckets: its low bits, the hash being
+ * well mixed (TinyUfo mixes every key hash once, for the sketch and the ghost alike).
  */
 export function ghostBucket(hash: number, mask: number): number {
-  return mix32(hash ^ 0x5bd1e995) & mask;
+  return hash & mask;
 }
 
 /**

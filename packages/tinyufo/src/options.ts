@@ -12,8 +12,9 @@ export interface TinyUfoOptions<K> {
    */
   estimatedSize?: number;
   /**
-   * A 32-bit hash of a key for the frequency sketch. Default: a built-in hash of strings,
-   * numbers, bigints and booleans; other key types need this option.
+   * A 32-bit hash of a key for the frequency sketch and the ghost queue; it need not be well
+   * mixed (the cache mixes it). Default: a built-in hash of strings, numbers, bigints and
+   * booleans; other key types need this option.
    */
   hashKey?: (key: K) => number;
   /**

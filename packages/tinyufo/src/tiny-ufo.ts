@@ -1,6 +1,6 @@
 import { FrequencySketch } from './frequency-sketch.js';
 import { GhostQueue } from './ghost-queue.js';
-import { defaultHashKey } from './key-hash.js';
+import { defaultHashKey, mix32 } from './key-hash.js';
 import { DEFAULTS, resolveOptions, type TinyUfoOptions } from './options.js';
 import { SlotQueue } from './slot-queue.js';
 
@@ -77,7 +77,13 @@ export class TinyUfo<K, V> {
     this.weightLimit = resolved.weightLimit;
     // TinyUFO: floor(limit x 10%) + 1, so that even a tiny cache has a small queue.
     this.smallLimit = Math.floor(this.weightLimit * DEFAULTS.smallQueueShare) + 1;
-    this.hashKey = resolved.hashKey ?? (defaultHashKey as (key: K) => number);
+    // Every key hash is mixed once, here: the sketch and the ghost take its bits as they are.
+    // The default hash is mixed already; a caller's may not be (say, a port number).
+    const hashKey = resolved.hashKey;
+    this.hashKey =
+      hashKey === undefined
+        ? (defaultHashKey as (key: K) => number)
+        : (key: K): number => mix32(hashKey(key));
     this.sketch = new FrequencySketch(resolved.estimatedSize);
     this.ghost = new GhostQueue(resolved.estimatedSize * resolved.ghostShare);
     const capacity = Math.min(resolved.estimatedSize + 1, 1 << 16);
@@ -176,7 +182,7 @@ export class TinyUfo<K, V> {
     if (!(weight > 0 && weight !== Number.POSITIVE_INFINITY)) {
       throw new RangeError(`tinyufo: weight must be a positive number, got ${weight}`);
     }
-    const hash = this.hashKey(key) | 0;
+    const hash = this.hashKey(key);
     // Only admissions are counted (TinyUFO): reads stay cheap and the sketch follows the keys
     // that compete for space.
     const frequency = this.sketch.increment(hash);
