@@ -292,8 +292,10 @@ export class TinyUfo<K, V> {
     if (this.smallWeight >= this.smallLimit) slot = this.evictFromSmall();
     // The small queue may have promoted everything it had to main: then evict from main.
     if (slot < 0) slot = this.evictFromMain();
-    // Main is empty and small under its share (entries lighter than 1): small it is.
+    // Main is empty and small under its share (entries lighter than 1): small it is, unless it
+    // promotes all it has, to main again.
     if (slot < 0) slot = this.evictFromSmall();
+    if (slot < 0) slot = this.evictFromMain();
     return slot;
   }
 

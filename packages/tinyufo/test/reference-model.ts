@@ -134,7 +134,7 @@ export class ReferenceTinyUfo<K, V> {
     while (this.weight + extra > this.limit) {
       let victim: K | undefined;
       if (this.queueWeight(this.small) >= this.smallLimit) victim = this.fromSmall();
-      victim ??= this.fromMain() ?? this.fromSmall();
+      victim ??= this.fromMain() ?? this.fromSmall() ?? this.fromMain();
       if (victim === undefined) break;
       const entry = this.entries.get(victim)!;
       this.entries.delete(victim);

@@ -178,6 +178,17 @@ describe('TinyUfo', () => {
     expect(slots).toBeLessThanOrEqual(2048);
   });
 
+  it('evicts from a small queue under its share when main is empty, after promotions', () => {
+    // Limit 1 (small share 1): a read entry of weight 0.25 sits in small, below its share.
+    const cache = new TinyUfo<number, number>({ weightLimit: 1 });
+    cache.put(4, 4, 0.25);
+    cache.get(4);
+    cache.get(4);
+    // Making room promotes 4 to main, then evicts it from there.
+    expect(cache.forcePut(0, 0, 1).map((e) => e.key)).toEqual([4]);
+    expect(cache.weight).toBe(1);
+  });
+
   it('rejects bad options and weights', () => {
     expect(() => new TinyUfo({ weightLimit: 0 })).toThrow(RangeError);
     expect(() => new TinyUfo({ weightLimit: Number.NaN })).toThrow(RangeError);
