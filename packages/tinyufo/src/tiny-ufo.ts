@@ -28,8 +28,9 @@ const NOTHING: readonly never[] = Object.freeze([]);
  *   in which case it moves to the **main** queue.
  * - The main queue is a FIFO with second chances: a head that was read goes back to the tail
  *   with one use less (uses are capped at 3).
- * - The **ghost** queue remembers the keys recently evicted from the small queue (as many as
- *   the small queue holds); such a key that is put again goes straight to the main queue.
+ * - The **ghost** queue remembers the keys recently evicted from the small queue (2% of the
+ *   estimated entries by default, `ghostShare`); such a key that is put again goes straight
+ *   to the main queue.
  * - **TinyLFU admission**, as in TinyUFO: a count-min sketch of admission frequencies with
  *   periodic aging. When one entry has to go to make room for a new key, the newcomer is
  *   admitted only if its estimated frequency is at least the victim's; otherwise the victim
@@ -163,7 +164,7 @@ export class TinyUfo<K, V> {
     return value;
   }
 
-  /** Removes every entry (the frequency sketch keeps its counts). */
+  /** Removes every entry (the frequency sketch and the ghost queue keep their history). */
   clear(): void {
     this.index.clear();
     this.small.clear();
