@@ -39,6 +39,7 @@ export class UpstreamSession {
   private parsed: ParsedResponse | undefined;
   private leftover: Buffer | undefined;
   private isFinished = false;
+  private isRequestWritten = false;
 
   constructor(options: {
     socket: Socket;
@@ -90,6 +91,7 @@ export class UpstreamSession {
         }
         if (isChunked) await this.write(encodeLastChunk());
       }
+      this.isRequestWritten = true;
     } catch (error) {
       this.close();
       throw this.failure(error, 'WriteError', 'writing the request');
@@ -196,7 +198,9 @@ export class UpstreamSession {
   }
 
   private finish(canReuse: boolean): void {
-    if (!canReuse) {
+    // A peer may answer before it has read the whole request (an early 413, say): the request
+    // bytes still in flight would be read as the next request, so such a connection is closed.
+    if (!canReuse || !this.isRequestWritten) {
       this.close();
       return;
     }

@@ -1,0 +1,61 @@
+import { HeaderMap } from '@pingora-ts/http-parser';
+
+/**
+ * Fields that describe one connection, not the message (RFC 9110 section 7.6.1): a proxy
+ * must not forward them. Lengths first: most names are rejected without lower-casing.
+ */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'proxy-connection',
+  'keep-alive',
+  'te',
+  'transfer-encoding',
+  'upgrade',
+]);
+const HOP_LENGTHS = new Set([2, 7, 10, 16, 17]);
+
+/** Lower-cased tokens of every Connection field (the options that name more hop-by-hop fields). */
+export function connectionOptions(headers: HeaderMap): string[] {
+  const out: string[] = [];
+  for (const value of headers.getAll('connection')) {
+    for (const token of value.split(',')) {
+      const t = token.trim().toLowerCase();
+      if (t.length > 0) out.push(t);
+    }
+  }
+  return out;
+}
+
+/**
+ * A copy of `headers` without the hop-by-hop fields of RFC 9110 section 7.6.1 and those the
+ * Connection field names. With `isUpgrade`, `Upgrade` and `Connection: upgrade` are kept, as a
+ * proxy that forwards a protocol upgrade must (RFC 9110 section 7.8).
+ */
+export function withoutHopByHop(headers: HeaderMap, isUpgrade = false): HeaderMap {
+  const names = headers.names;
+  const values = headers.values;
+  const listed = headers.has('connection') ? connectionOptions(headers) : undefined;
+  const outNames: string[] = [];
+  const outValues: string[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    if (HOP_LENGTHS.has(name.length) || listed !== undefined) {
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower) || listed?.includes(lower) === true) {
+        if (!(isUpgrade && lower === 'upgrade')) continue;
+      }
+    }
+    outNames.push(name);
+    outValues.push(values[i] as string);
+  }
+  if (isUpgrade) {
+    outNames.push('Connection');
+    outValues.push('upgrade');
+  }
+  return HeaderMap.fromValidated(outNames, outValues);
+}
+
+/** True when the request asks for a protocol upgrade (`Connection: upgrade` plus `Upgrade`). */
+export function isUpgradeRequest(headers: HeaderMap): boolean {
+  return headers.has('upgrade') && connectionOptions(headers).includes('upgrade');
+}

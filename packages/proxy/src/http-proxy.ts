@@ -1,0 +1,451 @@
+import type { AddressInfo, Socket } from 'node:net';
+import { PingoraError } from '@pingora-ts/error';
+import { HttpConnector, type UpstreamSession } from '@pingora-ts/http-client';
+import { HeaderMap, RequestHeader, ResponseHeader } from '@pingora-ts/http-parser';
+import { HttpServer } from '@pingora-ts/http-server';
+import type { Application, ConnectionContext } from '@pingora-ts/server';
+import { isUpgradeRequest, withoutHopByHop } from './hop-by-hop.js';
+import type { FilterResult, ProxyHttp, ProxyPeer } from './proxy-http.js';
+import {
+  type HttpProxyOptions,
+  type ResolvedProxyOptions,
+  resolveProxyOptions,
+} from './proxy-options.js';
+import { type DownstreamSession, ProxySession } from './proxy-session.js';
+import { ifRangeMatches, parseRange, RangeBody } from './range-filter.js';
+import { RequestBodyFeed } from './request-body-feed.js';
+import { tunnel } from './upgrade-tunnel.js';
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  413: 'Content Too Large',
+  416: 'Range Not Satisfiable',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+function peerAddress(peer: ProxyPeer): string {
+  if (peer.unixPath !== undefined) return `unix:${peer.unixPath}`;
+  return peer.host.includes(':') ? `[${peer.host}]:${peer.port}` : `${peer.host}:${peer.port}`;
+}
+
+/**
+ * The proxy service: runs each downstream request through the phases of a {@link ProxyHttp}
+ * (DESIGN.md order), sends it upstream over `@pingora-ts/http-client` with the peer
+ * `upstreamPeer` chose, and streams both bodies with backpressure. Retries follow DESIGN.md:
+ * a failed connect may go to another peer, a reused connection that failed before any response
+ * byte is retried once on a fresh one, and a request whose body was streamed is not sent twice.
+ * Errors become the response `failToProxy` chooses; `logging` always runs last.
+ *
+ * Use it standalone (`listen`), as the handler of an `HttpServer` (`handle`), or as the
+ * application of a `@pingora-ts/server` service (`application()`).
+ *
+ * @example
+ * ```ts
+ * const proxy = new HttpProxy({ upstreamPeer: () => ({ host: '127.0.0.1', port: 8080 }) });
+ * const { port } = await proxy.listen(0, '127.0.0.1');
+ * ```
+ */
+export class HttpProxy<Ctx = Record<string, unknown>> {
+  /** The phases. */
+  readonly phases: ProxyHttp<Ctx>;
+  /** The downstream HTTP/1.1 server whose handler is {@link HttpProxy.handle}. */
+  readonly server: HttpServer;
+  /** The upstream connector (and its pool). */
+  readonly connector: HttpConnector;
+  private readonly ownsConnector: boolean;
+  private readonly options: ResolvedProxyOptions;
+  private readonly contexts = new WeakMap<Socket, ConnectionContext>();
+  private readonly tunnels = new Set<Promise<unknown>>();
+
+  constructor(phases: ProxyHttp<Ctx>, options: HttpProxyOptions = {}) {
+    if (typeof phases.upstreamPeer !== 'function') {
+      throw new TypeError('a ProxyHttp needs an upstreamPeer phase');
+    }
+    this.phases = phases;
+    this.options = resolveProxyOptions(options);
+    this.ownsConnector = options.connector === undefined;
+    this.connector = options.connector ?? new HttpConnector();
+    this.server = new HttpServer({ ...options.server, handler: (s) => this.handle(s) });
+  }
+
+  /** Listens on its own (library use and tests); resolves with the bound address. */
+  listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
+    return this.server.listen(port, host);
+  }
+
+  /**
+   * The proxy as a `@pingora-ts/server` application: each accepted connection runs the
+   * HTTP/1.1 loop; an exchange in flight marks the connection busy, and draining closes idle
+   * keep-alive connections after their exchange.
+   */
+  application(): Application {
+    return {
+      handleConnection: (socket, connection) => {
+        this.contexts.set(socket, connection);
+        const downstream = this.server.serve(socket);
+        connection.onDrain(() => downstream.closeGracefully());
+      },
+      shutdown: () => this.close(),
+    };
+  }
+
+  /** Runs one downstream exchange through the phases. Never rejects. */
+  async handle(downstream: DownstreamSession): Promise<void> {
+    const phases = this.phases;
+    const ctx = phases.newCtx === undefined ? ({} as Ctx) : phases.newCtx();
+    const session = new ProxySession<Ctx>(downstream, ctx);
+    const connection = this.contexts.get(downstream.socket);
+    connection?.setBusy(true);
+    try {
+      await this.process(session, ctx);
+    } catch (error) {
+      session.error = PingoraError.from(error, 'InternalError', 'proxying the request');
+      await this.fail(session, session.error, ctx);
+    }
+    session.timing.end = performance.now();
+    if (phases.logging !== undefined) {
+      try {
+        await phases.logging(session, session.error, ctx);
+      } catch {
+        // A failing logger must not cost the client its connection.
+      }
+    }
+    connection?.setBusy(false);
+  }
+
+  /** Stops accepting, lets exchanges finish, closes tunnels and idle upstream connections. */
+  async close(): Promise<void> {
+    await this.server.close();
+    await Promise.all(this.tunnels);
+    if (this.ownsConnector) this.connector.close();
+  }
+
+  private async process(session: ProxySession<Ctx>, ctx: Ctx): Promise<void> {
+    const phases = this.phases;
+    if (phases.earlyRequestFilter !== undefined) await phases.earlyRequestFilter(session, ctx);
+    let isSkipping = false;
+    if (phases.requestFilter !== undefined) {
+      const result = await phases.requestFilter(session, ctx);
+      if (result !== undefined && (await this.answerFilter(session, result))) return;
+      isSkipping = result?.action === 'skip';
+    }
+    // The request body filter comes before the cache phases (DESIGN.md); a small body is read
+    // whole here, a large one is filtered while it streams upstream.
+    const feed = new RequestBodyFeed(session, phases);
+    await feed.prepare(this.options.retryBufferBytes);
+    if (!isSkipping) {
+      if (phases.requestCacheFilter !== undefined) await phases.requestCacheFilter(session, ctx);
+      if (
+        phases.proxyUpstreamFilter !== undefined &&
+        (await phases.proxyUpstreamFilter(session, ctx)) === false
+      ) {
+        await this.writeError(session, 502);
+        return;
+      }
+    }
+    await this.proxyUpstream(session, ctx, feed);
+  }
+
+  /** Writes a filter's reject / respond answer; true when the exchange is over. */
+  private async answerFilter(session: ProxySession<Ctx>, result: FilterResult): Promise<boolean> {
+    if (result === undefined) return false;
+    if (result.action === 'reject') {
+      await this.writeError(session, result.status, result.reason);
+      return true;
+    }
+    if (result.action === 'respond') {
+      const r = result.response;
+      await session.respond(r.status, r.body ?? '', r.headers);
+      return true;
+    }
+    return false;
+  }
+
+  private async proxyUpstream(
+    session: ProxySession<Ctx>,
+    ctx: Ctx,
+    feed: RequestBodyFeed<Ctx>,
+  ): Promise<void> {
+    const phases = this.phases;
+    const isUpgrade =
+      session.downstream.upgrade !== undefined && isUpgradeRequest(session.request.headers);
+    let isFreshOnly = false;
+    for (;;) {
+      const peer = await phases.upstreamPeer(session, ctx);
+      session.peer = peer;
+      session.triedPeers.push(peerAddress(peer));
+      let upstream: UpstreamSession;
+      try {
+        upstream = await this.connector.session(peer, isFreshOnly);
+      } catch (error) {
+        let e = PingoraError.from(error, 'ConnectError', `connecting to ${peerAddress(peer)}`);
+        e.intoUpstream();
+        if (phases.failToConnect !== undefined)
+          e = await phases.failToConnect(session, peer, e, ctx);
+        if (e.canRetry(false) && session.retries < this.options.maxRetries) {
+          session.retries++;
+          continue;
+        }
+        throw e;
+      }
+      session.isUpstreamReused = upstream.isReused;
+      session.timing.upstreamConnected = performance.now();
+      try {
+        await this.exchange(session, ctx, upstream, feed, isUpgrade);
+        return;
+      } catch (error) {
+        upstream.close();
+        if (feed.failure !== undefined) throw feed.failure; // the client's (or a filter's) doing
+        // Upstream failures come sourced from http-client; a throwing filter is internal.
+        let e = PingoraError.from(error, 'InternalError', 'proxying');
+        if (session.isResponseStarted) throw e;
+        if (phases.errorWhileProxy !== undefined)
+          e = await phases.errorWhileProxy(session, peer, e, ctx);
+        if (!feed.canReplay) throw e;
+        if (upstream.isReused && e.retry === 'reused' && !isFreshOnly) {
+          // The pooled connection was closed by the peer while idle (RFC 9112 section 9.3.1):
+          // not the peer's failure, so it does not count as a retry.
+          isFreshOnly = true;
+          continue;
+        }
+        if (e.canRetry(upstream.isReused) && session.retries < this.options.maxRetries) {
+          session.retries++;
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** One attempt on a connection: request out, response back through the filters. */
+  private async exchange(
+    session: ProxySession<Ctx>,
+    ctx: Ctx,
+    upstream: UpstreamSession,
+    feed: RequestBodyFeed<Ctx>,
+    isUpgrade: boolean,
+  ): Promise<void> {
+    const phases = this.phases;
+    const peer = session.peer as ProxyPeer;
+    if (phases.connectedToUpstream !== undefined) {
+      await phases.connectedToUpstream(session, upstream.isReused, peer, ctx);
+    }
+    const request = session.request;
+    const headers = withoutHopByHop(request.headers, isUpgrade);
+    if (feed.isPresent && feed.isFiltered) headers.remove('content-length');
+    const upstreamRequest = new RequestHeader(
+      request.method,
+      request.rawTarget,
+      'HTTP/1.1',
+      headers,
+    );
+    if (phases.upstreamRequestFilter !== undefined) {
+      await phases.upstreamRequestFilter(session, upstreamRequest, ctx);
+    }
+    // The response may come before the whole body went out (an early 413, say): read it at
+    // once, and let a write failure surface only when no response explains it.
+    let writeFailure: unknown;
+    const writing = upstream.writeRequest(upstreamRequest, feed.body()).catch((error: unknown) => {
+      writeFailure = error;
+    });
+    let head: ResponseHeader;
+    try {
+      head = await upstream.readResponseHead();
+    } catch (error) {
+      await writing;
+      throw feed.failure ?? writeFailure ?? error;
+    }
+    session.upstreamResponse = head;
+    session.timing.upstreamResponseHead = performance.now();
+    if (head.status === 101) {
+      await writing;
+      if (writeFailure !== undefined) throw writeFailure;
+      return this.switchProtocols(session, ctx, upstream, head, isUpgrade);
+    }
+    if (phases.upstreamResponseFilter !== undefined) {
+      await phases.upstreamResponseFilter(session, head, ctx);
+    }
+    if (phases.responseCacheFilter !== undefined)
+      await phases.responseCacheFilter(session, head, ctx);
+    const response = new ResponseHeader(
+      head.status,
+      head.reason,
+      'HTTP/1.1',
+      withoutHopByHop(head.headers),
+    );
+    if (phases.responseFilter !== undefined) await phases.responseFilter(session, response, ctx);
+    const range = await this.rangeFor(session, ctx, response);
+    if (range === 'unsatisfiable') {
+      // The upstream body is not needed: the connection cannot be reused before it is read.
+      upstream.close();
+      const size = response.headers.get('content-length') ?? '*';
+      await session.respond(416, '', { 'Content-Range': `bytes */${size}`, 'Content-Length': '0' });
+      return;
+    }
+    const out = session.downstream;
+    if (range !== undefined) {
+      const h = response.headers;
+      h.set('Content-Length', String(range.contentLength));
+      if (range.contentRange !== undefined) h.set('Content-Range', range.contentRange);
+      if (range.contentType !== undefined) h.set('Content-Type', range.contentType);
+      await out.writeHead(206, h, 'Partial Content');
+    } else {
+      await out.writeHead(response.status, response.headers, response.reason);
+    }
+    session.timing.responseHead = performance.now();
+    const bodyFilter = phases.responseBodyFilter;
+    for await (const chunk of upstream.body()) {
+      let data: Uint8Array = chunk;
+      if (bodyFilter !== undefined) {
+        const replaced = await bodyFilter(session, chunk, false, ctx);
+        if (replaced === null) continue;
+        if (replaced !== undefined) data = replaced;
+      }
+      if (range === undefined) {
+        session.bytesSent += data.length;
+        await out.write(data);
+      } else {
+        for (const part of range.push(data)) {
+          session.bytesSent += part.length;
+          await out.write(part);
+        }
+      }
+    }
+    if (bodyFilter !== undefined) {
+      const last = await bodyFilter(session, undefined, true, ctx);
+      if (last) {
+        if (range === undefined) {
+          session.bytesSent += last.length;
+          await out.write(last);
+        } else for (const part of range.push(last)) await out.write(part);
+      }
+    }
+    if (range !== undefined) for (const part of range.finish()) await out.write(part);
+    await writing;
+    await out.end();
+  }
+
+  /** The byte ranges to serve, `'unsatisfiable'` for a 416, or undefined for the whole body. */
+  private async rangeFor(
+    session: ProxySession<Ctx>,
+    ctx: Ctx,
+    response: ResponseHeader,
+  ): Promise<RangeBody | 'unsatisfiable' | undefined> {
+    const request = session.request;
+    const rangeField = request.headers.get('range');
+    if (rangeField === undefined || response.status !== 200 || request.method !== 'GET') {
+      return undefined;
+    }
+    const lengthField = response.headers.get('content-length');
+    if (lengthField === undefined || response.headers.has('content-encoding')) return undefined;
+    if (this.phases.rangeHeaderFilter !== undefined) {
+      if ((await this.phases.rangeHeaderFilter(session, ctx)) === false) return undefined;
+    }
+    const ifRange = request.headers.get('if-range');
+    if (ifRange !== undefined && !ifRangeMatches(ifRange, response.headers)) return undefined;
+    const size = Number(lengthField);
+    const ranges = parseRange(rangeField, size);
+    if (ranges === undefined || ranges === 'unsatisfiable') return ranges;
+    const body = new RangeBody(ranges, size, response.headers.get('content-type'));
+    const isOutOfOrder = ranges.some((r, i) => i > 0 && r.start <= (ranges[i - 1]?.end ?? 0));
+    if (isOutOfOrder && size > this.options.maxRangeBufferBytes) return undefined;
+    response.headers.set('Accept-Ranges', 'bytes');
+    return body;
+  }
+
+  /** After a 101: the 101 goes downstream and bytes are relayed both ways. */
+  private async switchProtocols(
+    session: ProxySession<Ctx>,
+    ctx: Ctx,
+    upstream: UpstreamSession,
+    head: ResponseHeader,
+    isUpgrade: boolean,
+  ): Promise<void> {
+    const downstream = session.downstream;
+    if (!isUpgrade || downstream.upgrade === undefined) {
+      throw PingoraError.explain('InvalidHTTPHeader', 'upstream switched protocols unasked', {
+        source: 'upstream',
+      });
+    }
+    const response = new ResponseHeader(
+      101,
+      head.reason,
+      'HTTP/1.1',
+      withoutHopByHop(head.headers, true),
+    );
+    if (this.phases.responseFilter !== undefined) {
+      await this.phases.responseFilter(session, response, ctx);
+    }
+    await downstream.writeHead(101, response.headers, response.reason || 'Switching Protocols');
+    const up = upstream.takeOver();
+    const down = downstream.upgrade();
+    const done = tunnel(
+      down.socket,
+      down.head,
+      up.socket,
+      up.head,
+      this.options.upgradeIdleTimeoutMs,
+    );
+    this.tunnels.add(done);
+    try {
+      const result = await done;
+      session.bytesSent += result.toDownstream;
+      session.bytesReceived += result.toUpstream;
+    } finally {
+      this.tunnels.delete(done);
+    }
+  }
+
+  /** The error response (or an abort when the response already started). */
+  private async fail(session: ProxySession<Ctx>, error: PingoraError, ctx: Ctx): Promise<void> {
+    if (session.isResponseStarted) {
+      // Part of a response went out: the client must see it cut, not completed.
+      session.downstream.socket.destroy();
+      return;
+    }
+    let status = error.downstreamStatus();
+    if (this.phases.failToProxy !== undefined) {
+      try {
+        const chosen = await this.phases.failToProxy(session, error, ctx);
+        if (session.isResponseStarted) return;
+        if (chosen?.status !== undefined) status = chosen.status;
+      } catch {
+        // The default answer below still goes out.
+      }
+    }
+    if (status === undefined || session.downstream.socket.destroyed) {
+      session.downstream.socket.destroy();
+      return;
+    }
+    try {
+      await this.writeError(session, status, undefined, error.source === 'downstream');
+    } catch {
+      session.downstream.socket.destroy();
+    }
+  }
+
+  /** An error response: empty body (or a short reason), never cached (as Pingora's). */
+  private writeError(
+    session: ProxySession<Ctx>,
+    status: number,
+    reason?: string,
+    isClosing = false,
+  ): Promise<void> {
+    const body = reason ?? '';
+    const headers = new HeaderMap([
+      ['Content-Length', String(Buffer.byteLength(body))],
+      ['Cache-Control', 'private, no-store'],
+    ]);
+    if (reason !== undefined) headers.set('Content-Type', 'text/plain; charset=utf-8');
+    if (isClosing) headers.set('Connection', 'close');
+    return session.downstream
+      .writeHead(status, headers, REASONS[status])
+      .then(() => session.downstream.end(body));
+  }
+}

@@ -1,0 +1,53 @@
+import type { HttpConnector } from '@pingora-ts/http-client';
+import type { HttpServerOptions } from '@pingora-ts/http-server';
+
+/** Options of {@link HttpProxy}; every default is in {@link PROXY_DEFAULTS}. */
+export interface HttpProxyOptions {
+  /** Upstream connections (and their pool); default: a connector of its own, closed by `close()`. */
+  connector?: HttpConnector;
+  /** Attempts after the first one that `failToConnect` / `errorWhileProxy` may ask for. */
+  maxRetries?: number;
+  /**
+   * Request bodies with a Content-Length up to this many bytes are read whole before the
+   * first attempt, so that a failed attempt can be retried; larger ones stream (sent once).
+   */
+  retryBufferBytes?: number;
+  /** How long an upgraded (101) tunnel may carry no byte in either direction, ms. */
+  upgradeIdleTimeoutMs?: number;
+  /** Largest body kept whole to serve byte ranges out of order, bytes. */
+  maxRangeBufferBytes?: number;
+  /** Limits and timeouts of the downstream HTTP/1.1 connections. */
+  server?: HttpServerOptions;
+}
+
+/** Defaults of {@link HttpProxyOptions}. */
+export const PROXY_DEFAULTS = {
+  maxRetries: 3,
+  retryBufferBytes: 64 * 1024,
+  upgradeIdleTimeoutMs: 300_000,
+  maxRangeBufferBytes: 16 * 1024 * 1024,
+} as const;
+
+/** @internal */
+export interface ResolvedProxyOptions {
+  maxRetries: number;
+  retryBufferBytes: number;
+  upgradeIdleTimeoutMs: number;
+  maxRangeBufferBytes: number;
+}
+
+/** @internal */
+export function resolveProxyOptions(options: HttpProxyOptions): ResolvedProxyOptions {
+  const resolved = {
+    maxRetries: options.maxRetries ?? PROXY_DEFAULTS.maxRetries,
+    retryBufferBytes: options.retryBufferBytes ?? PROXY_DEFAULTS.retryBufferBytes,
+    upgradeIdleTimeoutMs: options.upgradeIdleTimeoutMs ?? PROXY_DEFAULTS.upgradeIdleTimeoutMs,
+    maxRangeBufferBytes: options.maxRangeBufferBytes ?? PROXY_DEFAULTS.maxRangeBufferBytes,
+  };
+  for (const [name, value] of Object.entries(resolved)) {
+    if (!Number.isInteger(value) || value < 0) {
+      throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
+    }
+  }
+  return resolved;
+}
