@@ -80,6 +80,18 @@ export class SocketReader {
     this.socket.off('close', this.onEnd);
     this.socket.off('error', this.onError);
     this.deadline?.cancel();
+    // A read still waiting would never hear from the socket again: wake it with an error.
+    if (this.waiting) {
+      this.failure = PingoraError.explain(
+        'ConnectionClosed',
+        'connection closed while a read waited',
+        {
+          source: 'upstream',
+          retry: 'never',
+        },
+      );
+      this.deliver(this.failure);
+    }
   }
 
   private deliver(value: Buffer | null | PingoraError): void {

@@ -204,6 +204,14 @@ export class HttpSession {
   }
 
   private drained(): Promise<void> {
+    if (this.socket.destroyed) {
+      // Gone before we could wait: no 'close' event will come any more.
+      return Promise.reject(
+        PingoraError.explain('ConnectionClosed', 'client closed while we wrote', {
+          source: 'downstream',
+        }),
+      );
+    }
     return new Promise<void>((resolve, reject) => {
       const done = (error?: PingoraError) => {
         timer.cancel();

@@ -29,6 +29,13 @@ const REASONS: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
+/** The error of an exchange the client walked away from. */
+function clientGone(cause: unknown): PingoraError {
+  return PingoraError.because('ConnectionClosed', 'client closed the connection', cause, {
+    source: 'downstream',
+  });
+}
+
 function peerAddress(peer: ProxyPeer): string {
   if (peer.unixPath !== undefined) return `unix:${peer.unixPath}`;
   return peer.host.includes(':') ? `[${peer.host}]:${peer.port}` : `${peer.host}:${peer.port}`;
@@ -196,11 +203,17 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       }
       session.isUpstreamReused = upstream.isReused;
       session.timing.upstreamConnected = performance.now();
+      // A client that leaves mid-exchange frees the upstream connection at once (closed, never
+      // pooled half-read), rather than at the upstream's next byte or its read timeout.
+      const socket = session.downstream.socket;
+      const onClientGone = () => upstream.close();
+      socket.once('close', onClientGone);
       try {
         await this.exchange(session, ctx, upstream, feed, isUpgrade);
         return;
       } catch (error) {
         upstream.close();
+        if (socket.destroyed) throw clientGone(error);
         if (feed.failure !== undefined) throw feed.failure; // the client's (or a filter's) doing
         // Upstream failures come sourced from http-client; a throwing filter is internal.
         let e = PingoraError.from(error, 'InternalError', 'proxying');
@@ -219,6 +232,8 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
           continue;
         }
         throw e;
+      } finally {
+        socket.off('close', onClientGone);
       }
     }
   }

@@ -89,9 +89,10 @@ export class RequestBodyFeed<Ctx> {
     try {
       yield* this.pull();
     } catch (error) {
-      // The client or a body filter failed, not the upstream: keep the error as it is.
+      // The client or a body filter failed, not the upstream: keep the error as it is, and
+      // give the upstream writer a wrapper of its own (it re-sources what it is thrown).
       this.failure ??= PingoraError.from(error, 'ReadError', 'reading the request body');
-      throw this.failure;
+      throw PingoraError.because('WriteError', 'the request body failed', this.failure);
     }
   }
 

@@ -20,7 +20,11 @@ export async function startOrigin(
   const seen: Origin['seen'] = [];
   const server = http.createServer(async (req, res) => {
     const parts: Buffer[] = [];
-    for await (const part of req) parts.push(part as Buffer);
+    try {
+      for await (const part of req) parts.push(part as Buffer);
+    } catch {
+      return; // the proxy gave up on this request mid-body
+    }
     const body = Buffer.concat(parts).toString();
     seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
     if (handler) handler(req, res, body);
