@@ -1,0 +1,89 @@
+import { HeaderMap } from '@pingora-ts/http-parser';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addForwardedHeaders, HttpProxy, withoutHopByHop } from '../src/index.js';
+import { type Origin, rawExchange, startOrigin } from './origin.js';
+
+describe('withoutHopByHop (RFC 9110 section 7.6.1)', () => {
+  it('drops the fixed hop-by-hop fields and those Connection names, keeps order and case', () => {
+    const h = new HeaderMap([
+      ['Host', 'a'],
+      ['Connection', 'keep-alive, X-Private'],
+      ['Keep-Alive', 'timeout=5'],
+      ['X-Private', 'secret'],
+      ['TE', 'trailers'],
+      ['Transfer-Encoding', 'chunked'],
+      ['Proxy-Connection', 'keep-alive'],
+      ['Upgrade', 'websocket'],
+      ['X-Kept', '1'],
+      ['x-private', 'again'],
+    ]);
+    expect([...withoutHopByHop(h)]).toEqual([
+      ['Host', 'a'],
+      ['X-Kept', '1'],
+    ]);
+  });
+
+  it('keeps Upgrade and sends Connection: upgrade for a protocol switch', () => {
+    const h = new HeaderMap([
+      ['Connection', 'Upgrade'],
+      ['Upgrade', 'websocket'],
+      ['Sec-WebSocket-Key', 'k'],
+    ]);
+    expect([...withoutHopByHop(h, true)]).toEqual([
+      ['Upgrade', 'websocket'],
+      ['Sec-WebSocket-Key', 'k'],
+      ['Connection', 'upgrade'],
+    ]);
+  });
+});
+
+describe('header hygiene through the proxy', () => {
+  let origin: Origin;
+  let proxy: HttpProxy;
+  let port: number;
+  beforeAll(async () => {
+    origin = await startOrigin((_req, res) => {
+      res.setHeader('Connection', 'keep-alive, X-Hop');
+      res.setHeader('X-Hop', 'must not pass');
+      res.setHeader('Keep-Alive', 'timeout=30');
+      res.end('ok');
+    });
+    proxy = new HttpProxy({
+      upstreamPeer: () => ({ host: '127.0.0.1', port: origin.port }),
+      upstreamRequestFilter: (s, upstream) =>
+        addForwardedHeaders(s, upstream, { forwarded: true, via: 'pingora-ts' }),
+    });
+    ({ port } = await proxy.listen(0, '127.0.0.1'));
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await origin.close();
+  });
+
+  it('request: hop-by-hop fields removed, Host kept, forwarding fields added', async () => {
+    const answer = await rawExchange(
+      port,
+      'GET /h HTTP/1.1\r\nHost: example.test\r\nConnection: close, X-Drop\r\nX-Drop: 1\r\nTE: gzip\r\n' +
+        'X-Forwarded-For: 203.0.113.9\r\nKeep-Alive: 5\r\n\r\n',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    const seen = origin.seen.at(-1)?.headers ?? {};
+    expect(seen.host).toBe('example.test');
+    expect(seen['x-drop']).toBeUndefined();
+    expect(seen.te).toBeUndefined();
+    expect(seen['keep-alive']).toBeUndefined();
+    expect(seen['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
+    expect(seen['x-forwarded-proto']).toBe('http');
+    expect(seen['x-forwarded-host']).toBe('example.test');
+    expect(seen.forwarded).toBe('for=127.0.0.1;proto=http;host=example.test');
+    expect(seen.via).toBe('1.1 pingora-ts');
+  });
+
+  it('response: hop-by-hop fields of the upstream do not reach the client', async () => {
+    const res = await request(`http://127.0.0.1:${port}/r`);
+    expect(await res.body.text()).toBe('ok');
+    expect(res.headers['x-hop']).toBeUndefined();
+    expect(res.headers['keep-alive']).toBeUndefined();
+  });
+});

@@ -1,0 +1,119 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import { HttpProxy } from '../src/index.js';
+
+describe('upgrades: a real ws client and server through the tunnel', () => {
+  let server: http.Server;
+  let wss: WebSocketServer;
+  let upstreamPort: number;
+  beforeAll(async () => {
+    server = http.createServer((_req, res) => res.end('plain'));
+    wss = new WebSocketServer({ server });
+    wss.on('connection', (socket) => {
+      socket.on('message', (data, isBinary) => {
+        if (data.toString() === 'bye') socket.close(4000, 'server says bye');
+        else socket.send(isBinary ? data : `echo ${data.toString()}`, { binary: isBinary });
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    upstreamPort = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    wss.close();
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('messages both ways, a 1 MiB binary message, and a close started by the server', async () => {
+    const proxy = new HttpProxy({
+      upstreamPeer: () => ({ host: '127.0.0.1', port: upstreamPort }),
+    });
+    const { port } = await proxy.listen(0, '127.0.0.1');
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/chat`);
+    await once(ws, 'open');
+    const next = () => once(ws, 'message').then(([data]) => data as Buffer);
+    ws.send('hello');
+    expect((await next()).toString()).toBe('echo hello');
+    const big = Buffer.alloc(1024 * 1024, 7);
+    ws.send(big);
+    expect(Buffer.compare(await next(), big)).toBe(0);
+    ws.send('bye');
+    const [code, reason] = await once(ws, 'close');
+    expect(code).toBe(4000);
+    expect(String(reason)).toBe('server says bye');
+    await proxy.close(); // resolves only once the tunnel is torn down
+  });
+
+  it('a close started by the client tears the tunnel down', async () => {
+    const proxy = new HttpProxy({
+      upstreamPeer: () => ({ host: '127.0.0.1', port: upstreamPort }),
+    });
+    const { port } = await proxy.listen(0, '127.0.0.1');
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+    await once(ws, 'open');
+    ws.close(1000, 'done');
+    const [code] = await once(ws, 'close');
+    expect(code).toBe(1000);
+    await proxy.close();
+  });
+
+  it('an idle tunnel is closed after upgradeIdleTimeoutMs', async () => {
+    let sent = -1;
+    const proxy = new HttpProxy(
+      {
+        upstreamPeer: () => ({ host: '127.0.0.1', port: upstreamPort }),
+        logging: (s) => {
+          sent = s.bytesSent;
+        },
+      },
+      { upgradeIdleTimeoutMs: 200 },
+    );
+    const { port } = await proxy.listen(0, '127.0.0.1');
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+    await once(ws, 'open');
+    const [code] = await once(ws, 'close');
+    expect(code).toBe(1006); // cut, not closed by a close frame
+    await proxy.close();
+    expect(sent).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('streamed responses pass without added delay', () => {
+  it('each server-sent event reaches the client before the upstream writes the next', async () => {
+    let release: (() => void) | undefined;
+    const server = http.createServer(async (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+      for (let i = 0; i < 3; i++) {
+        res.write(`data: event ${i}\n\n`);
+        // The next event is written only once the client has seen this one.
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      }
+      res.end();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const upstreamPort = (server.address() as AddressInfo).port;
+    const proxy = new HttpProxy({
+      upstreamPeer: () => ({ host: '127.0.0.1', port: upstreamPort }),
+    });
+    const { port } = await proxy.listen(0, '127.0.0.1');
+    const res = await request(`http://127.0.0.1:${port}/events`);
+    expect(res.headers['content-type']).toBe('text/event-stream');
+    const seen: string[] = [];
+    for await (const chunk of res.body) {
+      seen.push(String(chunk));
+      release?.();
+    }
+    expect(seen.join('')).toBe('data: event 0\n\ndata: event 1\n\ndata: event 2\n\n');
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    await proxy.close();
+    server.close();
+  });
+});
