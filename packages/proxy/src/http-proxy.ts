@@ -4,6 +4,7 @@ import { HttpConnector, type UpstreamSession } from '@pingora-ts/http-client';
 import { HeaderMap, RequestHeader, ResponseHeader } from '@pingora-ts/http-parser';
 import { HttpServer } from '@pingora-ts/http-server';
 import type { Application, ConnectionContext } from '@pingora-ts/server';
+import { CodingStep, ResponseCompression } from './compression.js';
 import { isUpgradeRequest, withoutHopByHop } from './hop-by-hop.js';
 import type { FilterResult, ProxyHttp, ProxyPeer } from './proxy-http.js';
 import {
@@ -14,6 +15,7 @@ import {
 import { type DownstreamSession, ProxySession } from './proxy-session.js';
 import { ifRangeMatches, parseRange, RangeBody } from './range-filter.js';
 import { RequestBodyFeed } from './request-body-feed.js';
+import { ResponseBody } from './response-body.js';
 import { tunnel } from './upgrade-tunnel.js';
 
 const REASONS: Record<number, string> = {
@@ -34,6 +36,18 @@ function clientGone(cause: unknown): PingoraError {
   return PingoraError.because('ConnectionClosed', 'client closed the connection', cause, {
     source: 'downstream',
   });
+}
+
+/** A decoder for the upstream's Content-Encoding (the head then describes plain bytes). */
+function decoderFor(headers: HeaderMap): CodingStep | undefined {
+  const coding = headers.get('content-encoding');
+  if (coding === undefined) return undefined;
+  const decoder = CodingStep.decompress(coding);
+  if (decoder !== undefined) {
+    headers.remove('content-encoding');
+    headers.remove('content-length');
+  }
+  return decoder;
 }
 
 function peerAddress(peer: ProxyPeer): string {
@@ -67,6 +81,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
   readonly connector: HttpConnector;
   private readonly ownsConnector: boolean;
   private readonly options: ResolvedProxyOptions;
+  private readonly compression: ResponseCompression | undefined;
   private readonly contexts = new WeakMap<Socket, ConnectionContext>();
   private readonly tunnels = new Set<Promise<unknown>>();
 
@@ -76,6 +91,9 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     }
     this.phases = phases;
     this.options = resolveProxyOptions(options);
+    const c = options.compression;
+    this.compression =
+      c === undefined || c === false ? undefined : new ResponseCompression(c === true ? {} : c);
     this.ownsConnector = options.connector === undefined;
     this.connector = options.connector ?? new HttpConnector();
     this.server = new HttpServer({ ...options.server, handler: (s) => this.handle(s) });
@@ -295,6 +313,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       withoutHopByHop(head.headers),
     );
     if (phases.responseFilter !== undefined) await phases.responseFilter(session, response, ctx);
+    const decoder = session.decompressResponse ? decoderFor(response.headers) : undefined;
     const range = await this.rangeFor(session, ctx, response);
     if (range === 'unsatisfiable') {
       // The upstream body is not needed: the connection cannot be reused before it is read.
@@ -304,44 +323,26 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       return;
     }
     const out = session.downstream;
+    let encoder: CodingStep | undefined;
     if (range !== undefined) {
       const h = response.headers;
       h.set('Content-Length', String(range.contentLength));
       if (range.contentRange !== undefined) h.set('Content-Range', range.contentRange);
       if (range.contentType !== undefined) h.set('Content-Type', range.contentType);
-      await out.writeHead(206, h, 'Partial Content');
-    } else {
+      response.status = 206;
+      response.reason = 'Partial Content';
+    } else if (this.compression !== undefined) {
+      encoder = this.compression.encoderFor(request, response.status, response.headers);
+    }
+    const body = new ResponseBody(session, phases.responseBodyFilter, { decoder, range, encoder });
+    try {
       await out.writeHead(response.status, response.headers, response.reason);
+      session.timing.responseHead = performance.now();
+      for await (const chunk of upstream.body()) await body.push(chunk);
+      await body.finish();
+    } finally {
+      body.destroy();
     }
-    session.timing.responseHead = performance.now();
-    const bodyFilter = phases.responseBodyFilter;
-    for await (const chunk of upstream.body()) {
-      let data: Uint8Array = chunk;
-      if (bodyFilter !== undefined) {
-        const replaced = await bodyFilter(session, chunk, false, ctx);
-        if (replaced === null) continue;
-        if (replaced !== undefined) data = replaced;
-      }
-      if (range === undefined) {
-        session.bytesSent += data.length;
-        await out.write(data);
-      } else {
-        for (const part of range.push(data)) {
-          session.bytesSent += part.length;
-          await out.write(part);
-        }
-      }
-    }
-    if (bodyFilter !== undefined) {
-      const last = await bodyFilter(session, undefined, true, ctx);
-      if (last) {
-        if (range === undefined) {
-          session.bytesSent += last.length;
-          await out.write(last);
-        } else for (const part of range.push(last)) await out.write(part);
-      }
-    }
-    if (range !== undefined) for (const part of range.finish()) await out.write(part);
     await writing;
     await out.end();
   }

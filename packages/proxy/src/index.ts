@@ -31,6 +31,14 @@
  *
  * @packageDocumentation
  */
+export {
+  COMPRESSION_DEFAULTS,
+  CodingStep,
+  type CompressionOptions,
+  type ContentCoding,
+  negotiateCoding,
+  ResponseCompression,
+} from './compression.js';
 export { addForwardedHeaders, type ForwardedOptions } from './forwarded-headers.js';
 export { connectionOptions, isUpgradeRequest, withoutHopByHop } from './hop-by-hop.js';
 export { HttpProxy } from './http-proxy.js';

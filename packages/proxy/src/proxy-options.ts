@@ -1,5 +1,6 @@
 import type { HttpConnector } from '@pingora-ts/http-client';
 import type { HttpServerOptions } from '@pingora-ts/http-server';
+import type { CompressionOptions } from './compression.js';
 
 /** Options of {@link HttpProxy}; every default is in {@link PROXY_DEFAULTS}. */
 export interface HttpProxyOptions {
@@ -16,6 +17,11 @@ export interface HttpProxyOptions {
   upgradeIdleTimeoutMs?: number;
   /** Largest body kept whole to serve byte ranges out of order, bytes. */
   maxRangeBufferBytes?: number;
+  /**
+   * Compress responses by the client's Accept-Encoding (zstd, br, gzip): `true` for the
+   * defaults of `COMPRESSION_DEFAULTS`, or options. Default: off.
+   */
+  compression?: boolean | CompressionOptions;
   /** Limits and timeouts of the downstream HTTP/1.1 connections. */
   server?: HttpServerOptions;
 }

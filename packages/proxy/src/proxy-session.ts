@@ -102,6 +102,12 @@ export class ProxySession<Ctx = unknown> {
   bytesReceived = 0;
   /** The error that ended the exchange, if any. */
   error: PingoraError | undefined;
+  /**
+   * Set (before `responseBodyFilter` runs, e.g. in `responseFilter`) to have a compressed
+   * upstream body (gzip, deflate, br, zstd) decoded, so body filters see plain bytes; the
+   * response then goes without that Content-Encoding (or re-compressed by the module).
+   */
+  decompressResponse = false;
   /** The whole request body once {@link ProxySession.readRequestBody} read it. */
   bufferedBody: Buffer | undefined;
 
