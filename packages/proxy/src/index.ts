@@ -16,14 +16,14 @@
  * const origin = new HttpServer({ handler: (s) => s.respond(200, `origin saw ${s.request.path}`) });
  * const { port } = await origin.listen(0, '127.0.0.1');
  * const proxy = new HttpProxy({
- *   requestFilter: (s) => (s.request.path === '/secret' ? Filter.reject(403) : undefined),
+ *   requestFilter: (s) => (s.request.path === '/secret' ? Filter.reject(403, 'not here') : undefined),
  *   upstreamPeer: () => ({ host: '127.0.0.1', port }),
  *   responseFilter: (_s, response) => void response.headers.set('Via', '1.1 example'),
  * });
  * const front = await proxy.listen(0, '127.0.0.1');
  * for (const path of ['/hello', '/secret']) {
  *   const res = await fetch(`http://127.0.0.1:${front.port}${path}`);
- *   console.log(res.status, res.headers.get('via'), await res.text());
+ *   console.log(res.status, res.headers.get('via') ?? '-', await res.text());
  * }
  * await proxy.close();
  * await origin.close();
