@@ -68,7 +68,12 @@ export {
   LoadBalancer,
   type LoadBalancerOptions,
 } from './load-balancer.js';
-export { ALGORITHMS, type AlgorithmName, createSelection } from './selection/algorithms.js';
+export {
+  ALGORITHMS,
+  type AlgorithmName,
+  CONSISTENT_HASH_REPLICAS,
+  createSelection,
+} from './selection/algorithms.js';
 export { ConsistentHash } from './selection/consistent-hash.js';
 export { FnvHash } from './selection/fnv-hash.js';
 export { fnv1a32 } from './selection/fnv1a.js';

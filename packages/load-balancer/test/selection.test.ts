@@ -4,6 +4,7 @@ import {
   ALGORITHMS,
   type AlgorithmName,
   Backend,
+  CONSISTENT_HASH_REPLICAS,
   ConsistentHash,
   createSelection,
   FnvHash,
@@ -234,6 +235,23 @@ describe('consistent hashing (ketama)', () => {
       }
     }
     expect(over).toBeLessThanOrEqual(1);
+  });
+
+  it("the 'consistent-hash' algorithm is the 4-replica ring; 'consistent-hash-nginx' is nginx's", () => {
+    const backends = Array.from({ length: 5 }, (_, i) => new Backend(`10.1.0.${i + 1}`, 8080));
+    const context = { inFlight: new InFlight(), random: Math.random };
+    const byName = createSelection('consistent-hash', backends, context);
+    const nginxByName = createSelection('consistent-hash-nginx', backends, context);
+    const four = new ConsistentHash(backends, { replicas: CONSISTENT_HASH_REPLICAS });
+    const nginx = new ConsistentHash(backends);
+    let differs = 0;
+    for (const key of keys.slice(0, 2_000)) {
+      expect(byName.select(key, 1)).toBe(four.select(key, 1));
+      expect(nginxByName.select(key, 1)).toBe(nginx.select(key, 1));
+      if (four.select(key, 1) !== nginx.select(key, 1)) differs++;
+    }
+    expect(CONSISTENT_HASH_REPLICAS).toBe(4);
+    expect(differs).toBeGreaterThan(0);
   });
 
   it('a walk that skips a backend chooses as the ring without it does', () => {
