@@ -14,6 +14,8 @@ import {
 import type { TimerWheel } from '@pingora-ts/timeout';
 import { SocketReader } from './socket-reader.js';
 
+const EMPTY = new Uint8Array(0);
+
 /** A request body: bytes known up front (Content-Length) or a stream (chunked). */
 export type RequestBody = Uint8Array | AsyncIterable<Uint8Array>;
 
@@ -138,6 +140,28 @@ export class UpstreamSession {
       this.close();
       throw this.failure(error, 'ReadError', 'reading the response head');
     }
+  }
+
+  /**
+   * The whole body when it came with the head (none, or a Content-Length body already read):
+   * the exchange is then over and the connection released, with no generator and no read.
+   * `undefined` when more bytes are due: read them with {@link UpstreamSession.body}.
+   */
+  takeCompleteBody(): Uint8Array | undefined {
+    const parsed = this.parsed;
+    if (parsed === undefined) throw new TypeError('readResponseHead() first');
+    const framing = parsed.body;
+    if (framing.kind !== 'none' && framing.kind !== 'length') return undefined;
+    const left = this.leftover;
+    const have = left?.length ?? 0;
+    if (have < framing.length) return undefined;
+    this.leftover = undefined;
+    this.finish(
+      have === framing.length &&
+        !this.reader.hasUnread &&
+        shouldKeepAlive(this.request!, parsed.head, false),
+    );
+    return left === undefined ? EMPTY : left.subarray(0, framing.length);
   }
 
   /**

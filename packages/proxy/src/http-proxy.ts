@@ -31,6 +31,11 @@ const REASONS: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
+/** The upstream exchange in flight on a client connection. */
+interface UpstreamSlot {
+  upstream: UpstreamSession | undefined;
+}
+
 /** The error of an exchange the client walked away from. */
 function clientGone(cause: unknown): PingoraError {
   return PingoraError.because('ConnectionClosed', 'client closed the connection', cause, {
@@ -84,6 +89,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
   private readonly compression: ResponseCompression | undefined;
   private readonly contexts = new WeakMap<Socket, ConnectionContext>();
   private readonly tunnels = new Set<Promise<unknown>>();
+  private readonly slots = new WeakMap<Socket, UpstreamSlot>();
 
   constructor(phases: ProxyHttp<Ctx>, options: HttpProxyOptions = {}) {
     if (typeof phases.upstreamPeer !== 'function') {
@@ -224,8 +230,8 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       // A client that leaves mid-exchange frees the upstream connection at once (closed, never
       // pooled half-read), rather than at the upstream's next byte or its read timeout.
       const socket = session.downstream.socket;
-      const onClientGone = () => upstream.close();
-      socket.once('close', onClientGone);
+      const slot = this.upstreamSlot(socket);
+      slot.upstream = upstream;
       try {
         await this.exchange(session, ctx, upstream, feed, isUpgrade);
         return;
@@ -251,9 +257,24 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
         }
         throw e;
       } finally {
-        socket.off('close', onClientGone);
+        slot.upstream = undefined;
       }
     }
+  }
+
+  /**
+   * The per-connection slot naming the upstream exchange in flight; one 'close' listener per
+   * client connection (not one per request) closes it when the client leaves.
+   */
+  private upstreamSlot(socket: Socket): UpstreamSlot {
+    let slot = this.slots.get(socket);
+    if (slot === undefined) {
+      const created: UpstreamSlot = { upstream: undefined };
+      socket.once('close', () => created.upstream?.close());
+      this.slots.set(socket, created);
+      slot = created;
+    }
+    return slot;
   }
 
   /** One attempt on a connection: request out, response back through the filters. */
@@ -334,17 +355,43 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     } else if (this.compression !== undefined) {
       encoder = this.compression.encoderFor(request, response.status, response.headers);
     }
+    const socket = out.socket;
+    if (
+      phases.responseBodyFilter === undefined &&
+      decoder === undefined &&
+      range === undefined &&
+      encoder === undefined
+    ) {
+      // Fast path: a body that came whole with the head goes out in one corked write with it.
+      const whole = upstream.takeCompleteBody();
+      if (whole !== undefined) {
+        // Corked writes past the high-water mark would wait for a 'drain' that a corked
+        // socket never emits: only small responses are merged.
+        const isCorking = !socket.writableCorked && whole.length < socket.writableHighWaterMark / 2;
+        if (isCorking) socket.cork();
+        try {
+          await out.writeHead(response.status, response.headers, response.reason);
+          session.timing.responseHead = performance.now();
+          session.bytesSent += whole.length;
+          await out.end(whole);
+        } finally {
+          if (isCorking) socket.uncork();
+        }
+        await writing;
+        return;
+      }
+    }
     const body = new ResponseBody(session, phases.responseBodyFilter, { decoder, range, encoder });
     try {
       await out.writeHead(response.status, response.headers, response.reason);
       session.timing.responseHead = performance.now();
       for await (const chunk of upstream.body()) await body.push(chunk);
       await body.finish();
+      await writing;
+      await out.end();
     } finally {
       body.destroy();
     }
-    await writing;
-    await out.end();
   }
 
   /** The byte ranges to serve, `'unsatisfiable'` for a 416, or undefined for the whole body. */

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -113,6 +113,35 @@ describe('streamed responses pass without added delay', () => {
     }
     expect(seen.join('')).toBe('data: event 0\n\ndata: event 1\n\ndata: event 2\n\n');
     expect(seen.length).toBeGreaterThanOrEqual(3);
+    await proxy.close();
+    server.close();
+  });
+});
+
+describe('bodies that arrive whole with their head', () => {
+  it('a 40 KiB body in the same packet as its head goes through at once', async () => {
+    const body = Buffer.alloc(40 * 1024, 120);
+    const server = net.createServer((socket) => {
+      socket.on('data', () => {
+        socket.write(
+          Buffer.concat([
+            Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`),
+            body,
+          ]),
+        );
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const upstreamPort = (server.address() as AddressInfo).port;
+    const proxy = new HttpProxy({
+      upstreamPeer: () => ({ host: '127.0.0.1', port: upstreamPort }),
+    });
+    const { port } = await proxy.listen(0, '127.0.0.1');
+    for (let i = 0; i < 3; i++) {
+      const res = await request(`http://127.0.0.1:${port}/whole`);
+      expect(Buffer.from(await res.body.arrayBuffer()).equals(body)).toBe(true);
+    }
     await proxy.close();
     server.close();
   });
