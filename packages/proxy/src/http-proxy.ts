@@ -102,7 +102,11 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       c === undefined || c === false ? undefined : new ResponseCompression(c === true ? {} : c);
     this.ownsConnector = options.connector === undefined;
     this.connector = options.connector ?? new HttpConnector();
-    this.server = new HttpServer({ ...options.server, handler: (s) => this.handle(s) });
+    this.server = new HttpServer({
+      ...options.server,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
+      handler: (s) => this.handle(s),
+    });
   }
 
   /** Listens on its own (library use and tests); resolves with the bound address. */

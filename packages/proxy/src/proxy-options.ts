@@ -1,3 +1,4 @@
+import type { TlsOptions } from 'node:tls';
 import type { HttpConnector } from '@pingora-ts/http-client';
 import type { HttpServerOptions } from '@pingora-ts/http-server';
 import type { CompressionOptions } from './compression.js';
@@ -22,6 +23,8 @@ export interface HttpProxyOptions {
    * defaults of `COMPRESSION_DEFAULTS`, or options. Default: off.
    */
   compression?: boolean | CompressionOptions;
+  /** Serve HTTPS on `listen()`: options for `tls.createServer` (`TlsServerSettings.serverOptions()`). */
+  tls?: TlsOptions;
   /** Limits and timeouts of the downstream HTTP/1.1 connections. */
   server?: HttpServerOptions;
 }
