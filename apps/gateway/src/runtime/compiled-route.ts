@@ -1,0 +1,45 @@
+import type { RouteConfig } from '../config/config-schema.js';
+import { CorsPolicy } from '../policy/cors-policy.js';
+import { IpAccess } from '../policy/ip-access.js';
+import { JwtVerifier } from '../policy/jwt-verifier.js';
+import { RateLimiter } from '../policy/rate-limiter.js';
+
+/** Defaults of a route's settings. */
+export const ROUTE_DEFAULTS = {
+  /** Attempts after the first on connect failures (each on another backend when there is one). */
+  retries: 2,
+  /** Gateway compression of text responses (zstd, br, gzip by Accept-Encoding). */
+  compression: true,
+} as const;
+
+/** A route with its policies built: what the proxy phases consult per request. */
+export class CompiledRoute {
+  /** The route's name (its `name`, else `route-<index>`): a metric label and a log field. */
+  readonly name: string;
+  /** The route as configured. */
+  readonly config: RouteConfig;
+  readonly ipAccess: IpAccess | undefined;
+  readonly cors: CorsPolicy | undefined;
+  readonly jwt: JwtVerifier | undefined;
+  readonly rateLimiter: RateLimiter | undefined;
+
+  constructor(config: RouteConfig, index: number) {
+    this.name = config.name ?? `route-${index}`;
+    this.config = config;
+    this.ipAccess = config.ip === undefined ? undefined : new IpAccess(config.ip);
+    this.cors = config.cors === undefined ? undefined : new CorsPolicy(config.cors);
+    this.jwt = config.jwt === undefined ? undefined : new JwtVerifier(this.name, config.jwt);
+    this.rateLimiter =
+      config.rate_limit === undefined ? undefined : new RateLimiter(this.name, config.rate_limit);
+  }
+
+  /** Attempts after the first one. */
+  get retries(): number {
+    return this.config.retries ?? ROUTE_DEFAULTS.retries;
+  }
+
+  /** Whether the gateway may compress this route's responses (never SSE streams). */
+  get isCompressed(): boolean {
+    return this.config.sse === undefined && (this.config.compression ?? ROUTE_DEFAULTS.compression);
+  }
+}

@@ -1,0 +1,163 @@
+import type { PingoraError } from '@pingora-ts/error';
+import type { HttpPeer } from '@pingora-ts/http-client';
+import {
+  Backend,
+  DnsDiscovery,
+  FileDiscovery,
+  type HealthCheck,
+  HttpHealthCheck,
+  LoadBalancer,
+  type ServiceDiscovery,
+  TcpHealthCheck,
+} from '@pingora-ts/load-balancer';
+import type { TimeoutsConfig, UpstreamConfig } from '../config/config-schema.js';
+
+/** What the admin `/status` endpoint reports of one backend. */
+export interface BackendStatus {
+  readonly address: string;
+  readonly weight: number;
+  readonly isHealthy: boolean;
+}
+
+/**
+ * One named upstream group of the config: a `LoadBalancer` of `@pingora-ts/load-balancer`
+ * (static backends, DNS or file discovery; an HTTP or TCP health check) plus how to reach its
+ * peers (TLS, timeouts). `start()` begins discovery and health checks; `stop()` ends them.
+ */
+export class UpstreamGroup {
+  /** The group's name (its key under `upstreams`). */
+  readonly name: string;
+  /** The balancer. */
+  readonly balancer: LoadBalancer;
+  private readonly config: UpstreamConfig;
+
+  constructor(name: string, config: UpstreamConfig, baseDir: string) {
+    this.name = name;
+    this.config = config;
+    const hc = config.health_check;
+    const discovery = makeDiscovery(config, baseDir);
+    this.balancer = new LoadBalancer({
+      ...(discovery === undefined
+        ? {
+            backends: (config.backends ?? []).map((b) =>
+              typeof b === 'string' ? b : Backend.parse(b.address, b.weight ?? 1),
+            ),
+          }
+        : { discovery }),
+      algorithm: config.algorithm ?? 'round-robin',
+      ...(hc === undefined ? {} : { healthCheck: makeHealthCheck(hc) }),
+      ...(hc?.interval_seconds === undefined
+        ? {}
+        : { healthCheckIntervalMs: hc.interval_seconds * 1000 }),
+      ...(discoveryInterval(config) === undefined
+        ? {}
+        : { discoveryIntervalMs: discoveryInterval(config) as number }),
+    });
+  }
+
+  /** Starts discovery and health checks. */
+  start(): void {
+    this.balancer.start();
+  }
+
+  /** Stops them (the group still selects from what it knows). */
+  stop(): Promise<void> {
+    return this.balancer.stop();
+  }
+
+  /** What `consistent-hash` / `fnv-hash` hash for a request (`hash_key`). */
+  get hashKey(): string | undefined {
+    return this.config.hash_key;
+  }
+
+  /**
+   * A healthy backend not yet tried by this request, as a peer with the group's TLS and the
+   * merged timeouts (route over group); undefined when none is left.
+   */
+  select(
+    key: string,
+    hasTried: (addr: string) => boolean,
+    routeTimeouts: TimeoutsConfig | undefined,
+  ): HttpPeer | undefined {
+    const backend = this.balancer.select(key, undefined, (b) => !hasTried(b.addr));
+    if (backend === undefined) return undefined;
+    return this.peerOf(backend, routeTimeouts);
+  }
+
+  /** The backend at `addr`, if the group has it (to report a connect failure). */
+  backend(addr: string): Backend | undefined {
+    return this.balancer.backends.get(addr);
+  }
+
+  /** Passive health: a connect to `addr` failed. */
+  reportFailure(addr: string, error: PingoraError): void {
+    const b = this.backend(addr);
+    if (b !== undefined) this.balancer.reportConnectFailure(b, error);
+  }
+
+  /** Every backend with its weight and health. */
+  status(): BackendStatus[] {
+    const backends = this.balancer.backends;
+    return backends.list.map((b) => ({
+      address: b.addr,
+      weight: b.weight,
+      isHealthy: backends.isHealthy(b),
+    }));
+  }
+
+  private peerOf(backend: Backend, routeTimeouts: TimeoutsConfig | undefined): HttpPeer {
+    const t = { ...this.config.timeouts, ...routeTimeouts };
+    const tls = this.config.tls;
+    const peer: HttpPeer = { host: backend.host, port: backend.port };
+    if (tls !== undefined) {
+      peer.tls = {
+        ...(tls.sni === undefined ? {} : { sni: tls.sni }),
+        ...(tls.verify === false ? { verify: false } : {}),
+      };
+    }
+    if (t.connect_ms !== undefined) peer.connectTimeoutMs = t.connect_ms;
+    if (t.total_connect_ms !== undefined) peer.totalConnectTimeoutMs = t.total_connect_ms;
+    if (t.read_ms !== undefined) peer.readTimeoutMs = t.read_ms;
+    if (t.write_ms !== undefined) peer.writeTimeoutMs = t.write_ms;
+    if (t.idle_ms !== undefined) peer.idleTimeoutMs = t.idle_ms;
+    return peer;
+  }
+}
+
+function makeDiscovery(config: UpstreamConfig, baseDir: string): ServiceDiscovery | undefined {
+  const d = config.discovery;
+  if (d === undefined) return undefined;
+  if ('dns' in d) {
+    return new DnsDiscovery({
+      name: d.dns.name,
+      ...(d.dns.type === undefined ? {} : { type: d.dns.type }),
+      ...(d.dns.port === undefined ? {} : { port: d.dns.port }),
+      ...(d.dns.servers === undefined ? {} : { servers: d.dns.servers }),
+    });
+  }
+  const path = d.file.path.startsWith('/') ? d.file.path : `${baseDir}/${d.file.path}`;
+  return new FileDiscovery(path);
+}
+
+function discoveryInterval(config: UpstreamConfig): number | undefined {
+  const d = config.discovery;
+  if (d === undefined) return undefined;
+  const s = 'dns' in d ? d.dns.interval_seconds : d.file.interval_seconds;
+  return s === undefined ? undefined : s * 1000;
+}
+
+function makeHealthCheck(hc: NonNullable<UpstreamConfig['health_check']>): HealthCheck {
+  const shared = {
+    ...(hc.timeout_ms === undefined ? {} : { timeoutMs: hc.timeout_ms }),
+    ...(hc.healthy_threshold === undefined ? {} : { healthyThreshold: hc.healthy_threshold }),
+    ...(hc.unhealthy_threshold === undefined ? {} : { unhealthyThreshold: hc.unhealthy_threshold }),
+  };
+  if (hc.type === 'tcp') return new TcpHealthCheck(shared);
+  return new HttpHealthCheck({
+    ...shared,
+    ...(hc.path === undefined ? {} : { path: hc.path }),
+    ...(hc.host === undefined ? {} : { host: hc.host }),
+    ...(hc.expected_status === undefined ? {} : { expectedStatus: hc.expected_status }),
+    ...(hc.body_match === undefined ? {} : { bodyMatch: hc.body_match }),
+  });
+}
