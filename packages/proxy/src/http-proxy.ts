@@ -4,6 +4,7 @@ import { HttpConnector, type UpstreamSession } from '@pingora-ts/http-client';
 import { HeaderMap, RequestHeader, ResponseHeader } from '@pingora-ts/http-parser';
 import { HttpServer } from '@pingora-ts/http-server';
 import type { Application, ConnectionContext } from '@pingora-ts/server';
+import { relayWebSocket } from '@pingora-ts/websocket';
 import { CodingStep, ResponseCompression } from './compression.js';
 import { isUpgradeRequest, withoutHopByHop } from './hop-by-hop.js';
 import type { FilterResult, ProxyHttp, ProxyPeer } from './proxy-http.js';
@@ -452,6 +453,26 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     await downstream.writeHead(101, response.headers, response.reason || 'Switching Protocols');
     const up = upstream.takeOver();
     const down = downstream.upgrade();
+    const filter = this.phases.webSocketMessageFilter;
+    if (filter !== undefined && /^websocket$/i.test(response.headers.get('upgrade') ?? '')) {
+      // Frame level: every message goes through the filter, each hop with its own framing
+      // (and permessage-deflate context) as agreed in the 101.
+      const relayed = relayWebSocket(down.socket, down.head, up.socket, up.head, {
+        extensions: response.headers.get('sec-websocket-extensions') ?? '',
+        protocol: response.headers.get('sec-websocket-protocol') ?? '',
+        onMessage: async (message, direction) => {
+          const out = await filter(session, message, direction, ctx);
+          return out === undefined ? message : out;
+        },
+      });
+      this.tunnels.add(relayed);
+      try {
+        await relayed;
+      } finally {
+        this.tunnels.delete(relayed);
+      }
+      return;
+    }
     const done = tunnel(
       down.socket,
       down.head,

@@ -2,6 +2,7 @@
 import type { PingoraError } from '@pingora-ts/error';
 import type { HttpPeer } from '@pingora-ts/http-client';
 import type { HeaderMap, RequestHeader, ResponseHeader } from '@pingora-ts/http-parser';
+import type { RelayDirection, WebSocketMessage } from '@pingora-ts/websocket';
 import type { ProxySession } from './proxy-session.js';
 
 /** A value or a promise of it: every phase may be sync or async. */
@@ -158,6 +159,17 @@ export interface ProxyHttp<Ctx = unknown> {
    * range. Default: ranges of a 200 with a Content-Length are served (RFC 9110 section 14).
    */
   rangeHeaderFilter?(session: ProxySession<Ctx>, ctx: Ctx): MaybePromise<boolean | void>;
+  /**
+   * After a WebSocket upgrade (a 101 with `Upgrade: websocket`), sees every data message in
+   * either direction and returns a replacement, `null` to drop it, or nothing to pass it on.
+   * Without this phase an upgraded connection is a plain byte tunnel.
+   */
+  webSocketMessageFilter?(
+    session: ProxySession<Ctx>,
+    message: WebSocketMessage,
+    direction: RelayDirection,
+    ctx: Ctx,
+  ): MaybePromise<WebSocketMessage | null | undefined | void>;
   /** Always last, with the error that ended the request if any. */
   logging?(
     session: ProxySession<Ctx>,

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
+import { WebSocketMessage } from '@pingora-ts/websocket';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -145,4 +146,51 @@ describe('bodies that arrive whole with their head', () => {
     await proxy.close();
     server.close();
   });
+});
+
+describe('WebSocket frame-level filter', () => {
+  for (const deflate of [false, true]) {
+    it(`rewrites and drops messages both ways between a ws client and a ws server (permessage-deflate ${deflate ? 'on' : 'off'})`, async () => {
+      const server = http.createServer();
+      const wss = new WebSocketServer({ server, perMessageDeflate: deflate });
+      wss.on('connection', (socket) => {
+        socket.on('message', (data) => socket.send(`server got: ${data.toString()}`));
+      });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const upstreamPort = (server.address() as AddressInfo).port;
+      const directions: string[] = [];
+      const proxy = new HttpProxy({
+        upstreamPeer: () => ({ host: '127.0.0.1', port: upstreamPort }),
+        webSocketMessageFilter: (_s, message, direction) => {
+          directions.push(direction);
+          const text = message.text();
+          if (text === 'drop me') return null;
+          if (direction === 'downstream-to-upstream') {
+            return new WebSocketMessage(Buffer.from(text.toUpperCase()), false);
+          }
+          return undefined;
+        },
+      });
+      const { port } = await proxy.listen(0, '127.0.0.1');
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: deflate });
+      await once(ws, 'open');
+      const received: string[] = [];
+      ws.on('message', (d) => received.push(d.toString()));
+      ws.send('drop me');
+      ws.send('hello');
+      while (received.length < 1) await new Promise((r) => setTimeout(r, 5));
+      expect(received).toEqual(['server got: HELLO']);
+      expect(directions).toEqual([
+        'downstream-to-upstream',
+        'downstream-to-upstream',
+        'upstream-to-downstream',
+      ]);
+      ws.close(1000);
+      await once(ws, 'close');
+      await proxy.close();
+      wss.close();
+      server.close();
+    });
+  }
 });
