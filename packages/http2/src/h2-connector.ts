@@ -1,0 +1,318 @@
+import http2, { type ClientHttp2Session } from 'node:http2';
+import type { Socket } from 'node:net';
+import { PingoraError } from '@pingora-ts/error';
+import {
+  CLIENT_DEFAULTS,
+  connectPeer,
+  HttpConnector,
+  httpPeerKey,
+  type RequestInit,
+} from '@pingora-ts/http-client';
+import { HeaderMap, RequestHeader } from '@pingora-ts/http-parser';
+import { ConnectionPool } from '@pingora-ts/pool';
+import { TimerWheel } from '@pingora-ts/timeout';
+import { connectTls, type TlsSessionCache } from '@pingora-ts/tls';
+import {
+  type H2ClientOptions,
+  type ResolvedClientOptions,
+  resolveClientOptions,
+} from './client-options.js';
+import { type H2Peer, h2PeerKey } from './h2-peer.js';
+import { requestToH2 } from './header-translation.js';
+import { UpstreamConnection } from './upstream-connection.js';
+import { exchange, type H2UpstreamResponse } from './upstream-exchange.js';
+
+/** Options of {@link H2Connector}. */
+export interface H2ConnectorOptions extends H2ClientOptions {
+  /** TLS sessions to resume. */
+  sessions?: TlsSessionCache;
+  /** Deadlines for reads, writes, PINGs and idle connections; default: a wheel of its own. */
+  wheel?: TimerWheel;
+}
+
+/** A peer's HTTP/2 connections, and the one being opened. */
+interface PeerConnections {
+  readonly conns: UpstreamConnection[];
+  opening: Promise<UpstreamConnection | Socket> | undefined;
+}
+
+/**
+ * Upstream HTTP/2 with HTTP/1.1 beside it: `request(peer, init)` multiplexes requests over
+ * pooled HTTP/2 connections per peer (another connection is opened when every one is at its
+ * stream limit; a connection that got GOAWAY takes no new stream and the next request
+ * reconnects; PING keepalive closes a connection whose peer stopped answering). The peer's
+ * `protocol` picks the version: `h2` only, `h1` only, or `h2h1` (ALPN chooses; a peer that
+ * chooses HTTP/1.1 is remembered and served by an `HttpConnector` over the same pool).
+ *
+ * Retries, once and only with a body that can be sent again: a stream the peer refused
+ * (REFUSED_STREAM, or above a GOAWAY's last stream id: never processed, RFC 9113 8.7) and a
+ * reused connection that closed before answering.
+ *
+ * @example
+ * ```ts
+ * const client = new H2Connector();
+ * const res = await client.request({ host: '127.0.0.1', port: 8443, tls: { verify: false } }, { path: '/' });
+ * console.log(res.protocol, res.status, (await res.bytes()).length, await res.trailers);
+ * ```
+ */
+export class H2Connector {
+  private readonly options: ResolvedClientOptions;
+  private readonly sessions: TlsSessionCache | undefined;
+  private readonly wheel: TimerWheel;
+  private readonly ownsWheel: boolean;
+  private readonly peers = new Map<string, PeerConnections>();
+  /** Keys of peers that answered ALPN with HTTP/1.1. */
+  private readonly chose1 = new Set<string>();
+  private readonly h1Pool = new ConnectionPool<Socket>();
+  private readonly h1: HttpConnector;
+  private isClosed = false;
+
+  constructor(options: H2ConnectorOptions = {}) {
+    this.options = resolveClientOptions(options);
+    this.sessions = options.sessions;
+    this.ownsWheel = options.wheel === undefined;
+    this.wheel = options.wheel ?? new TimerWheel({ tickMs: 10, unref: true });
+    this.h1 = new HttpConnector({
+      pool: this.h1Pool,
+      wheel: this.wheel,
+      ...(this.sessions === undefined ? {} : { sessions: this.sessions }),
+    });
+  }
+
+  /**
+   * Runs one request; the response body streams (see {@link H2UpstreamResponse}). Failures
+   * are `PingoraError`s from the upstream with the retry decision of their cause.
+   */
+  async request(peer: H2Peer, init: RequestInit = {}): Promise<H2UpstreamResponse> {
+    if (this.isClosed) throw new TypeError('H2Connector is closed');
+    const key = h2PeerKey(peer);
+    if (this.speaksH1(peer, key)) return this.requestH1(peer, init);
+    const headers = new HeaderMap(
+      init.headers === undefined
+        ? undefined
+        : Symbol.iterator in init.headers
+          ? (init.headers as Iterable<readonly [string, string]>)
+          : Object.entries(init.headers),
+    );
+    const authority = peer.port === (peer.tls ? 443 : 80) ? peer.host : `${peer.host}:${peer.port}`;
+    const head = new RequestHeader(init.method ?? 'GET', init.path ?? '/', 'HTTP/1.1', headers);
+    const h2headers = requestToH2(head, peer.tls ? 'https' : 'http', authority);
+    const isReplayable = init.body === undefined || init.body instanceof Uint8Array;
+    const deadlineAt =
+      performance.now() + (peer.totalConnectTimeoutMs ?? CLIENT_DEFAULTS.totalConnectTimeoutMs);
+    for (let attempt = 0; ; attempt++) {
+      const conn = await this.connectionFor(peer, key, deadlineAt);
+      if (!(conn instanceof UpstreamConnection)) return this.requestH1(peer, init);
+      // connectionFor took the slot already (no await between the room check and the take).
+      const isReused = conn.served > 1;
+      try {
+        return await exchange(
+          {
+            conn,
+            isReused,
+            wheel: this.wheel,
+            readTimeoutMs: peer.readTimeoutMs ?? CLIENT_DEFAULTS.readTimeoutMs,
+            writeTimeoutMs: peer.writeTimeoutMs ?? CLIENT_DEFAULTS.writeTimeoutMs,
+          },
+          h2headers,
+          init.body,
+        );
+      } catch (error) {
+        const e = PingoraError.from(error);
+        if (attempt === 0 && isReplayable && e.canRetry(isReused)) continue;
+        throw e;
+      }
+    }
+  }
+
+  /** Open HTTP/2 connections and the streams they carry now. */
+  stats(): { connections: number; streams: number; h1: ReturnType<HttpConnector['stats']> } {
+    let connections = 0;
+    let streams = 0;
+    for (const p of this.peers.values()) {
+      for (const c of p.conns) {
+        connections++;
+        streams += c.active;
+      }
+    }
+    return { connections, streams, h1: this.h1.stats() };
+  }
+
+  /** Closes every connection (streams in flight finish first) and the pools. Idempotent. */
+  close(): void {
+    this.isClosed = true;
+    for (const p of this.peers.values()) for (const c of [...p.conns]) c.close();
+    this.peers.clear();
+    this.h1.close();
+    this.h1Pool.close();
+    if (this.ownsWheel) this.wheel.close();
+  }
+
+  private speaksH1(peer: H2Peer, key: string): boolean {
+    const protocol = peer.protocol ?? 'h2h1';
+    if (protocol === 'h1') return true;
+    if (protocol === 'h2') return false;
+    // h2 preferred: only ALPN can agree on it (RFC 9113 3.2: no h2c upgrade from a client
+    // that wants HTTP/2 with prior knowledge only when it knows the peer).
+    return peer.tls === undefined || peer.unixPath !== undefined || this.chose1.has(key);
+  }
+
+  private async requestH1(peer: H2Peer, init: RequestInit): Promise<H2UpstreamResponse> {
+    const res = await this.h1.request(peer, init);
+    return {
+      head: res.head,
+      status: res.status,
+      body: res.body,
+      isReused: res.isReused,
+      protocol: 'http/1.1',
+      trailers: Promise.resolve(new HeaderMap()),
+      bytes: () => res.bytes(),
+      close: () => res.close(),
+    };
+  }
+
+  /** A connection with room for one more stream, or a new one; a Socket when ALPN chose HTTP/1.1. */
+  private async connectionFor(
+    peer: H2Peer,
+    key: string,
+    deadlineAt: number,
+  ): Promise<UpstreamConnection | Socket> {
+    let entry = this.peers.get(key);
+    if (entry === undefined) {
+      entry = { conns: [], opening: undefined };
+      this.peers.set(key, entry);
+    }
+    for (;;) {
+      for (const c of entry.conns) {
+        if (c.hasRoom) {
+          c.acquire();
+          return c;
+        }
+      }
+      if (entry.opening !== undefined) {
+        // Requests that arrive while a connection is being opened wait for it: one handshake
+        // serves them all, up to its stream limit.
+        const opened = await entry.opening;
+        if (!(opened instanceof UpstreamConnection)) return opened;
+        continue;
+      }
+      const e: PeerConnections = entry;
+      const opening = this.open(peer, key, deadlineAt);
+      e.opening = opening;
+      try {
+        const opened = await opening;
+        if (opened instanceof UpstreamConnection) e.conns.push(opened);
+        else {
+          this.chose1.add(key);
+          // Hand the negotiated HTTP/1.1 connection to the HTTP/1.1 pool for this request.
+          this.h1Pool.put(httpPeerKey(peer), opened, {
+            idleTimeoutMs: peer.idleTimeoutMs ?? CLIENT_DEFAULTS.idleTimeoutMs,
+          });
+          return opened;
+        }
+      } finally {
+        e.opening = undefined;
+      }
+    }
+  }
+
+  private async open(
+    peer: H2Peer,
+    key: string,
+    deadlineAt: number,
+  ): Promise<UpstreamConnection | Socket> {
+    const left = deadlineAt - performance.now();
+    if (left <= 0) {
+      throw PingoraError.explain('ConnectTimedout', 'total connect timeout spent', {
+        source: 'upstream',
+      });
+    }
+    const timeoutMs = Math.min(peer.connectTimeoutMs ?? CLIENT_DEFAULTS.connectTimeoutMs, left);
+    let socket: Socket;
+    if (peer.tls !== undefined && peer.unixPath === undefined) {
+      const connected = await connectTls(
+        {
+          ...peer.tls,
+          host: peer.host,
+          port: peer.port,
+          alpn: (peer.protocol ?? 'h2h1') === 'h2' ? 'h2' : 'h2h1',
+          timeoutMs,
+        },
+        this.sessions,
+      );
+      socket = connected.socket;
+      socket.setNoDelay(true);
+      if (connected.alpn !== 'h2') {
+        if (peer.protocol === 'h2') {
+          socket.destroy();
+          throw PingoraError.explain(
+            'H2Downgrade',
+            `${peer.host}:${peer.port} did not choose h2 in ALPN (got ${connected.alpn ?? 'none'})`,
+            { source: 'upstream', retry: 'never' },
+          );
+        }
+        return socket;
+      }
+    } else {
+      socket = await connectPeer(peer, timeoutMs, this.wheel, undefined);
+    }
+    const session = await this.handshake(peer, socket, timeoutMs);
+    const entry = (): PeerConnections | undefined => this.peers.get(key);
+    return new UpstreamConnection(
+      session,
+      this.wheel,
+      this.options,
+      peer.idleTimeoutMs ?? CLIENT_DEFAULTS.idleTimeoutMs,
+      (c) => {
+        const list = entry()?.conns;
+        const i = list?.indexOf(c) ?? -1;
+        if (list !== undefined && i >= 0) list.splice(i, 1);
+      },
+    );
+  }
+
+  /** Starts HTTP/2 on `socket` and waits for the peer's SETTINGS (its stream limit). */
+  private handshake(peer: H2Peer, socket: Socket, timeoutMs: number): Promise<ClientHttp2Session> {
+    const scheme = peer.tls === undefined ? 'http' : 'https';
+    const session = http2.connect(`${scheme}://${peer.host}:${peer.port}`, {
+      createConnection: () => socket,
+      settings: { initialWindowSize: this.options.initialWindowSize, enablePush: false },
+    });
+    session.on('error', () => {});
+    socket.on('error', () => {});
+    return new Promise<ClientHttp2Session>((resolve, reject) => {
+      const done = (error?: PingoraError) => {
+        timer.cancel();
+        session.off('remoteSettings', onSettings);
+        session.off('close', onClose);
+        if (error === undefined) {
+          session.setLocalWindowSize(this.options.connectionWindowSize);
+          resolve(session);
+        } else {
+          session.destroy();
+          reject(error);
+        }
+      };
+      const onSettings = () => done();
+      const onClose = () =>
+        done(
+          PingoraError.explain(
+            'ConnectError',
+            `${peer.host}:${peer.port} closed during the HTTP/2 preface`,
+            {
+              source: 'upstream',
+            },
+          ),
+        );
+      const timer = this.wheel.deadline(timeoutMs, () =>
+        done(
+          PingoraError.explain('ConnectTimedout', `no HTTP/2 SETTINGS within ${timeoutMs} ms`, {
+            source: 'upstream',
+          }),
+        ),
+      );
+      session.once('remoteSettings', onSettings);
+      session.once('close', onClose);
+    });
+  }
+}

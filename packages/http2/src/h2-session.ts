@@ -1,0 +1,230 @@
+import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import type { Socket } from 'node:net';
+import { PingoraError } from '@pingora-ts/error';
+import { HeaderMap, type RequestHeader, ResponseHeader } from '@pingora-ts/http-parser';
+import type { TimerWheel } from '@pingora-ts/timeout';
+import { fieldsToH2, responseToH2, withoutHopByHop } from './header-translation.js';
+import { clientResetError } from './stream-error.js';
+import { readStream } from './stream-reader.js';
+
+/** Headers as a map, a record, or pairs (the same as `@pingora-ts/http-server`'s `HeadersInit`). */
+export type HeadersInit = HeaderMap | Record<string, string> | Iterable<readonly [string, string]>;
+
+function toHeaderMap(init: HeadersInit | undefined): HeaderMap {
+  if (init === undefined) return new HeaderMap();
+  if (init instanceof HeaderMap) return init;
+  return new HeaderMap(
+    Symbol.iterator in init ? (init as Iterable<readonly [string, string]>) : Object.entries(init),
+  );
+}
+
+// RFC 9110 6.4.1: no content after 1xx, 204 and 304.
+const NO_BODY_STATUS = (status: number) =>
+  (status >= 100 && status < 200) || status === 204 || status === 304;
+
+function goneError(): PingoraError {
+  return PingoraError.explain('ConnectionClosed', 'client stream closed while we wrote', {
+    source: 'downstream',
+  });
+}
+
+/** What an {@link H2Session} needs from its connection. @internal */
+export interface H2SessionContext {
+  readonly socket: Socket;
+  readonly wheel: TimerWheel;
+  readonly writeTimeoutMs: number;
+}
+
+/**
+ * One HTTP/2 stream seen as an exchange with the same members as `HttpSession` of
+ * `@pingora-ts/http-server`, so a proxy drives both alike: `request` (pseudo-headers turned
+ * into method, target and a Host field, RFC 9113 8.3.1), `body()` read with flow control,
+ * `writeHead` / `write` / `end` / `respond` with backpressure from the stream's window, plus
+ * what HTTP/2 adds: `protocol` (`'h2'`), `writeTrailers`, `abort` (RST_STREAM) and a `signal`
+ * that fires when the client resets the stream.
+ */
+export class H2Session {
+  /** The wire protocol of this exchange. */
+  readonly protocol = 'h2' as const;
+  /** The request head; `version` reads `HTTP/1.1`, `protocol` tells the truth. */
+  readonly request: RequestHeader;
+  /** The connection's socket (TLS or TCP), for the client address. Do not destroy it: other streams share it. */
+  readonly socket: Socket;
+  /** The node:http2 stream underneath. */
+  readonly stream: ServerHttp2Stream;
+  /** Aborted when the stream closes before the response ended (client reset, connection lost). */
+  readonly signal: AbortSignal;
+  /** The response head once written (`version` reads `HTTP/1.1`, `reason` is empty). */
+  response: ResponseHeader | undefined;
+  private readonly context: H2SessionContext;
+  private readonly controller = new AbortController();
+  private hasNoBody = false;
+  private isEnded = false;
+  private isRequestDone: boolean;
+  private isLocallyReset = false;
+  private trailers: OutgoingHttpHeaders | undefined;
+
+  /** @internal */
+  constructor(
+    stream: ServerHttp2Stream,
+    request: RequestHeader,
+    isRequestDone: boolean,
+    context: H2SessionContext,
+  ) {
+    this.stream = stream;
+    this.request = request;
+    this.socket = context.socket;
+    this.context = context;
+    this.isRequestDone = isRequestDone;
+    this.signal = this.controller.signal;
+    stream.on('wantTrailers', () => {
+      // An empty block makes node:http2 send an empty DATA frame with END_STREAM instead.
+      stream.sendTrailers(this.trailers ?? {});
+    });
+    stream.once('close', () => {
+      if (!this.isEnded || stream.rstCode !== constants.NGHTTP2_NO_ERROR) {
+        this.controller.abort(clientResetError(stream.rstCode ?? constants.NGHTTP2_CANCEL));
+      }
+    });
+    // Errors surface through the calls that hit them; an unheard 'error' must not crash.
+    stream.on('error', () => {});
+  }
+
+  /** True when the response is complete (ended, or the stream was aborted). */
+  get isFinished(): boolean {
+    return this.isEnded;
+  }
+
+  /** True when the request body has been read to its end (or there was none). */
+  get isBodyDone(): boolean {
+    return this.isRequestDone;
+  }
+
+  /** True when the stream was reset by us with {@link H2Session.abort} or a write timeout. @internal */
+  get wasResetLocally(): boolean {
+    return this.isLocallyReset;
+  }
+
+  /**
+   * The request body, chunk by chunk. Reading is what returns flow-control window to the
+   * client (RFC 9113 5.2): a body nobody reads stops the client after one window
+   * (`initialWindowSize`), it is never buffered whole.
+   */
+  async *body(): AsyncGenerator<Uint8Array, void, undefined> {
+    if (this.isRequestDone) return;
+    yield* readStream(this.stream, { closed: (s) => clientResetError(s.rstCode ?? 0) });
+    this.isRequestDone = true;
+  }
+
+  /**
+   * Writes the response head. Connection-specific fields are dropped (RFC 9113 8.2.2) and
+   * `reason` is ignored (HTTP/2 has no reason phrase, RFC 9113 8.3.2). 1xx other than 101
+   * are sent as informational heads (RFC 9113 8.1); 101 does not exist in HTTP/2 (8.6).
+   */
+  async writeHead(status: number, headers?: HeadersInit, _reason?: string): Promise<void> {
+    if (this.response !== undefined) throw new TypeError('response head already written');
+    if (status === 101) throw new TypeError('HTTP/2 has no 101 Switching Protocols (RFC 9113 8.6)');
+    const h = toHeaderMap(headers);
+    if (this.stream.destroyed) throw goneError();
+    if (status >= 100 && status < 200) {
+      this.stream.additionalHeaders(responseToH2(status, h));
+      return;
+    }
+    this.hasNoBody = this.request.method === 'HEAD' || NO_BODY_STATUS(status);
+    try {
+      this.stream.respond(responseToH2(status, h), {
+        endStream: this.hasNoBody,
+        waitForTrailers: !this.hasNoBody,
+      });
+    } catch (error) {
+      if (this.stream.destroyed) throw goneError();
+      throw PingoraError.because('InvalidHTTPHeader', 'writing an HTTP/2 response head', error);
+    }
+    this.response = new ResponseHeader(status, '', 'HTTP/1.1', withoutHopByHop(h));
+    if (this.hasNoBody) this.isEnded = true;
+  }
+
+  /** Writes body bytes, waiting while the client's window or the socket is full (backpressure). */
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.response === undefined) await this.writeHead(200);
+    if (this.hasNoBody || chunk.length === 0) return;
+    if (this.stream.destroyed || this.stream.writableEnded) throw goneError();
+    if (!this.stream.write(chunk)) await this.drained();
+  }
+
+  /** Ends the response (END_STREAM, after trailers if any were given). Idempotent. */
+  async end(chunk?: Uint8Array | string): Promise<void> {
+    if (this.isEnded) return;
+    const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (this.response === undefined) {
+      await this.writeHead(200, new HeaderMap([['content-length', String(data?.length ?? 0)]]));
+    }
+    if (data !== undefined && data.length > 0) await this.write(data);
+    this.isEnded = true;
+    if (!this.stream.destroyed && !this.stream.writableEnded) this.stream.end();
+  }
+
+  /** Writes a whole response: status, headers, and a body with its Content-Length. */
+  async respond(
+    status: number,
+    body: Uint8Array | string = '',
+    headers?: HeadersInit,
+  ): Promise<void> {
+    const data = typeof body === 'string' ? Buffer.from(body) : body;
+    const h = toHeaderMap(headers);
+    if (!h.has('content-length') && !NO_BODY_STATUS(status)) {
+      h.set('content-length', String(data.length));
+    }
+    await this.writeHead(status, h);
+    await this.end(data);
+  }
+
+  /**
+   * Sends trailer fields after the body and ends the response (RFC 9113 8.1: a trailing
+   * HEADERS frame with END_STREAM). Hop-by-hop fields are dropped.
+   */
+  async writeTrailers(trailers: HeadersInit): Promise<void> {
+    if (this.isEnded) throw new TypeError('response already ended');
+    if (this.response === undefined) await this.writeHead(200);
+    this.trailers = fieldsToH2(toHeaderMap(trailers));
+    await this.end();
+  }
+
+  /**
+   * Resets the stream (RST_STREAM with `code`, default INTERNAL_ERROR): what a proxy does when
+   * the upstream failed after the head went out, so the client sees an error, not a short body.
+   */
+  abort(code: number = constants.NGHTTP2_INTERNAL_ERROR): void {
+    this.isEnded = true;
+    if (this.stream.destroyed) return;
+    this.isLocallyReset = true;
+    this.stream.close(code);
+  }
+
+  private drained(): Promise<void> {
+    const stream = this.stream;
+    if (stream.destroyed) return Promise.reject(goneError());
+    return new Promise<void>((resolve, reject) => {
+      const done = (error?: PingoraError) => {
+        timer.cancel();
+        stream.off('drain', onDrain);
+        stream.off('close', onClose);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onDrain = () => done();
+      const onClose = () => done(goneError());
+      const timer = this.context.wheel.deadline(this.context.writeTimeoutMs, () => {
+        done(
+          PingoraError.explain('WriteTimedout', 'client took no bytes in time', {
+            source: 'downstream',
+          }),
+        );
+        this.isLocallyReset = true;
+        stream.close(constants.NGHTTP2_CANCEL);
+      });
+      stream.once('drain', onDrain);
+      stream.once('close', onClose);
+    });
+  }
+}
