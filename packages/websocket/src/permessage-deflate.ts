@@ -204,6 +204,8 @@ export function readDeflateResponse(
 // RFC 7692 7.2.1: a sync flush ends with an empty stored block, whose last 4 bytes are
 // removed before sending and appended again before inflating.
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+/** Input bytes pushed into a compressor at a time (see `compress`). */
+const DEFLATE_SLICE = 64 * 1024;
 /** Input bytes pushed into the inflater at a time, so the output limit is checked often. */
 const INFLATE_SLICE = 16 * 1024;
 
@@ -254,21 +256,26 @@ export class DeflateCodec {
 
   /** The compressed payload of one message (without the 00 00 ff ff tail). */
   compress(data: Uint8Array): Buffer {
+    // An empty message is an empty stored block, 00 (00 00 ff ff removed). Flushing fflate
+    // with nothing new moves its hashing position back each time, which later produced
+    // distances past the window (found by the property test).
+    if (data.length === 0) return Buffer.from([0x00]);
     this.out.length = 0;
     this.outBytes = 0;
     if (!this.ownNoTakeover && this.ownWindow === 15) {
       this.deflater ??= new Deflate(this.deflateOptions, this.collect);
-      this.deflater.push(data, false);
-      this.deflater.flush(true);
+      this.pushAll(this.deflater, data, 0, data.length);
+      this.syncFlush(this.deflater);
     } else {
       // A fresh compressor per window-sized slice: no reference crosses a slice boundary.
       const slice = 1 << this.ownWindow;
       let from = 0;
       do {
         const d = new Deflate(this.deflateOptions, this.collect);
-        d.push(data.subarray(from, from + slice), false);
-        d.flush(true);
-        from += slice;
+        const end = Math.min(from + slice, data.length);
+        this.pushAll(d, data, from, end);
+        this.syncFlush(d);
+        from = end;
       } while (from < data.length);
     }
     const first = this.out[0]!;
@@ -277,7 +284,35 @@ export class DeflateCodec {
         ? Buffer.from(first.buffer, first.byteOffset, first.length)
         : Buffer.concat(this.out, this.outBytes);
     this.out.length = 0;
-    return all.subarray(0, all.length - 4);
+    this.outBytes = 0;
+    return all.subarray(0, all.length - TAIL.length);
+  }
+
+  private pushAll(deflater: Deflate, data: Uint8Array, from: number, end: number): void {
+    // fflate's buffer is sized for pushes of at most 64 KiB.
+    for (let at = from; at < end; at += DEFLATE_SLICE) {
+      deflater.push(data.subarray(at, Math.min(at + DEFLATE_SLICE, end)), false);
+    }
+  }
+
+  /**
+   * A sync flush: everything pushed so far, then an empty stored block (RFC 7692 7.2.1).
+   * fflate 0.8.3's `flush(true)` writes that block's LEN/NLEN at the wrong offset when bits of
+   * a partial byte are pending (it passes its packed state where the bit offset belongs), so
+   * the block is written here instead: fflate's state `r` packs the pending bit count (low 3
+   * bits) and the partial byte (above them). The 3 header bits are zeros (not final, stored);
+   * they spill into a second byte when more than 5 bits are pending; then LEN/NLEN 00 00 ff ff.
+   */
+  private syncFlush(deflater: Deflate): void {
+    deflater.flush(false);
+    const state = (deflater as unknown as { s: { r?: number } }).s;
+    const r = state.r ?? 0;
+    const aligned = (r & 7) + 3 <= 8 ? 1 : 2;
+    const block = new Uint8Array(aligned + TAIL.length);
+    block[0] = r >> 3;
+    block.set(TAIL, aligned);
+    state.r = 0;
+    this.collect(block);
   }
 
   /** Starts inflating a new message. */

@@ -1,0 +1,270 @@
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket as WsClient } from 'ws';
+import { connectWebSocket, encodeFrame, OPCODES, type WebSocket } from '../src/index.js';
+import { expectNoLeakedHandles } from './handles.js';
+import { echo, rawUpgrade, startOurServer, startWsServer } from './peers.js';
+
+expectNoLeakedHandles();
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** Reads `n` messages from our socket. */
+async function take(ws: WebSocket, n: number): Promise<Array<{ isBinary: boolean; data: Buffer }>> {
+  const out: Array<{ isBinary: boolean; data: Buffer }> = [];
+  if (n === 0) return out;
+  for await (const m of ws) {
+    out.push({ isBinary: m.isBinary, data: m.data });
+    if (out.length === n) break;
+  }
+  return out;
+}
+
+/** Connects a `ws` client and collects its messages. */
+async function wsClient(port: number, options: ConstructorParameters<typeof WsClient>[2] = {}) {
+  const client = new WsClient(`ws://127.0.0.1:${port}/`, options);
+  const messages: Array<{ isBinary: boolean; data: Buffer }> = [];
+  client.on('message', (data, isBinary) => messages.push({ isBinary, data: data as Buffer }));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    client.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  await once(client, 'open');
+  cleanups.push(async () => {
+    client.terminate();
+    await closed;
+  });
+  const waitFor = async (n: number) => {
+    for (let i = 0; i < 2000 && messages.length < n; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    return messages.slice(0, n);
+  };
+  return { client, messages, closed, waitFor };
+}
+
+const BIG = Buffer.alloc(16 * 1024 * 1024);
+for (let i = 0; i < BIG.length; i += 4) BIG.writeUInt32LE((i * 2654435761) >>> 0, i);
+const TEXT = 'héllo wörld ✓ '.repeat(200);
+
+for (const deflate of [false, true]) {
+  const mode = deflate ? 'with permessage-deflate' : 'without compression';
+
+  describe(`our client against a ws server, ${mode}`, () => {
+    async function setup() {
+      const server = await startWsServer(
+        { perMessageDeflate: deflate, maxPayload: 64 << 20 },
+        (s) => {
+          s.on('message', (data, isBinary) => s.send(data as Buffer, { binary: isBinary }));
+          s.on('ping', (data) => s.send(`ping ${data.toString()}`));
+        },
+      );
+      cleanups.push(server.close);
+      const ws = await connectWebSocket(`ws://127.0.0.1:${server.port}/path?q=1`, {
+        perMessageDeflate: deflate,
+      });
+      cleanups.push(() => {
+        ws.terminate();
+      });
+      return { server, ws };
+    }
+
+    it('negotiates the extension, echoes text, binary and 16 MiB, and closes cleanly', async () => {
+      const { ws } = await setup();
+      expect(ws.extensions.startsWith('permessage-deflate')).toBe(deflate);
+      await ws.send(TEXT);
+      await ws.send(Buffer.from([1, 2, 3]));
+      await ws.send(BIG);
+      await ws.send('');
+      const got = await take(ws, 4);
+      expect(got[0]).toEqual({ isBinary: false, data: Buffer.from(TEXT) });
+      expect(got[1]).toEqual({ isBinary: true, data: Buffer.from([1, 2, 3]) });
+      expect(got[2]!.data.equals(BIG)).toBe(true);
+      expect(got[3]).toEqual({ isBinary: false, data: Buffer.alloc(0) });
+      const info = await ws.close(4001, 'done here');
+      expect(info).toMatchObject({ code: 4001, wasClean: true });
+      expect(ws.readyState).toBe('closed');
+    });
+
+    it('gets a pong for its ping and reads fragmented messages', async () => {
+      const { server, ws } = await setup();
+      ws.ping(Buffer.from('abc'));
+      const [reply] = await take(ws, 1);
+      expect(reply!.data.toString()).toBe('ping abc');
+      const [peer] = [...server.server.clients];
+      // ws sends fragments with fin: false, then the last one.
+      peer!.send('part one, ', { fin: false });
+      peer!.send('part two', { fin: true });
+      const [joined] = await take(ws, 1);
+      expect(joined).toEqual({ isBinary: false, data: Buffer.from('part one, part two') });
+      await ws.close();
+    });
+
+    it('reports a close the server starts, with its code and reason', async () => {
+      const { server, ws } = await setup();
+      [...server.server.clients][0]!.close(1001, 'going away');
+      expect(await take(ws, 0)).toEqual([]);
+      for await (const _ of ws) throw new Error('no message expected');
+      expect(await ws.closed).toMatchObject({ code: 1001, reason: 'going away', wasClean: true });
+    });
+
+    it('reports 1006 when the server drops the connection', async () => {
+      const { server, ws } = await setup();
+      [...server.server.clients][0]!.terminate();
+      const info = await ws.closed;
+      expect(info.code).toBe(1006);
+      expect(info.wasClean).toBe(false);
+      expect(info.error?.kind).toBe('ConnectionClosed');
+      await expect(ws.send('late')).rejects.toMatchObject({ kind: 'ConnectionClosed' });
+    });
+  });
+
+  describe(`a ws client against our server, ${mode}`, () => {
+    async function setup(
+      onSocket: (ws: WebSocket) => Promise<void> = echo,
+      maxMessageBytes?: number,
+    ) {
+      const server = await startOurServer(
+        { perMessageDeflate: deflate, ...(maxMessageBytes ? { maxMessageBytes } : {}) },
+        onSocket,
+      );
+      cleanups.push(server.close);
+      const client = await wsClient(server.port, {
+        perMessageDeflate: deflate,
+        maxPayload: 64 << 20,
+      });
+      return { server, ...client };
+    }
+
+    it('echoes text, binary, 16 MiB and fragmented messages', async () => {
+      const { client, waitFor } = await setup();
+      expect(client.extensions.startsWith('permessage-deflate')).toBe(deflate);
+      client.send(TEXT);
+      client.send(Buffer.from([9, 8, 7]));
+      client.send(BIG);
+      client.send('frag-1 ', { fin: false });
+      client.send('frag-2', { fin: true });
+      const got = await waitFor(4);
+      expect(got[0]).toEqual({ isBinary: false, data: Buffer.from(TEXT) });
+      expect(got[1]).toEqual({ isBinary: true, data: Buffer.from([9, 8, 7]) });
+      expect(got[2]!.data.equals(BIG)).toBe(true);
+      expect(got[3]).toEqual({ isBinary: false, data: Buffer.from('frag-1 frag-2') });
+    });
+
+    it('answers pings with the same data', async () => {
+      const { client } = await setup();
+      const pong = once(client, 'pong');
+      client.ping(Buffer.from('keepalive'));
+      const [data] = await pong;
+      expect((data as Buffer).toString()).toBe('keepalive');
+    });
+
+    it('runs the closing handshake the client starts, and the one the server starts', async () => {
+      let serverSide: WebSocket | undefined;
+      const { client, closed } = await setup(async (ws) => {
+        serverSide = ws;
+        await echo(ws);
+      });
+      client.close(4002, 'client bye');
+      expect(await closed).toEqual({ code: 4002, reason: '' });
+      expect(await serverSide!.closed).toMatchObject({
+        code: 4002,
+        reason: 'client bye',
+        wasClean: true,
+      });
+
+      const second = await setup(async (ws) => {
+        const info = await ws.close(1001, 'server going away');
+        expect(info).toMatchObject({ code: 1001, wasClean: true });
+      });
+      expect(await second.closed).toEqual({ code: 1001, reason: 'server going away' });
+    });
+
+    it('closes with 1009 when a message is over the limit', async () => {
+      const { client, closed } = await setup(echo, 1024);
+      client.send(Buffer.alloc(2048, 1));
+      expect((await closed).code).toBe(1009);
+    });
+  });
+}
+
+describe('our server against raw bytes', () => {
+  async function serve() {
+    let resolve!: (ws: WebSocket) => void;
+    const serverSide = new Promise<WebSocket>((r) => {
+      resolve = r;
+    });
+    const server = await startOurServer({}, async (ws) => {
+      resolve(ws);
+      await echo(ws);
+    });
+    cleanups.push(server.close);
+    return { port: server.port, serverSide };
+  }
+
+  const closeCodeOf = (bytes: Buffer): number | undefined => {
+    // The server's frames are unmasked: 0x88, length, code.
+    const at = bytes.indexOf(0x88);
+    return at >= 0 && bytes.length >= at + 4 ? bytes.readUInt16BE(at + 2) : undefined;
+  };
+
+  const violations: Array<[string, Buffer, number]> = [
+    ['an unmasked frame', encodeFrame(OPCODES.TEXT, Buffer.from('x'), true, false, false), 1002],
+    ['invalid UTF-8', encodeFrame(OPCODES.TEXT, Buffer.from([0xff]), true, false, true), 1007],
+    ['a reserved opcode', encodeFrame(5, Buffer.alloc(0), true, false, true), 1002],
+    [
+      'RSV1 without permessage-deflate',
+      encodeFrame(OPCODES.BINARY, Buffer.from('x'), true, true, true),
+      1002,
+    ],
+    [
+      'an invalid close code',
+      encodeFrame(OPCODES.CLOSE, Buffer.from([0x03, 0xee]), true, false, true),
+      1002,
+    ],
+  ];
+  for (const [name, frame, code] of violations) {
+    it(`fails the connection with ${code} on ${name}`, async () => {
+      const { port, serverSide } = await serve();
+      const raw = await rawUpgrade(port);
+      cleanups.push(() => {
+        raw.socket.destroy();
+      });
+      expect(raw.response).toMatch(/^HTTP\/1.1 101 /);
+      expect(raw.response).toContain('Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
+      raw.socket.write(frame);
+      await raw.ended;
+      expect(closeCodeOf(raw.received())).toBe(code);
+      const info = await (await serverSide).closed;
+      expect(info).toMatchObject({ code, wasClean: false });
+      expect(info.error?.source).toBe('downstream');
+    });
+  }
+
+  it('reads frame bytes that came with the handshake request', async () => {
+    const { port } = await serve();
+    const net = await import('node:net');
+    const socket = net.connect(port, '127.0.0.1');
+    cleanups.push(() => {
+      socket.destroy();
+    });
+    await once(socket, 'connect');
+    const frame = encodeFrame(OPCODES.TEXT, Buffer.from('early'), true, false, true);
+    socket.write(
+      Buffer.concat([
+        Buffer.from(
+          'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+        ),
+        frame,
+      ]),
+    );
+    let got = Buffer.alloc(0);
+    socket.on('data', (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+    });
+    for (let i = 0; i < 400 && !got.includes('early'); i++)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(got.toString('latin1')).toContain('early');
+  });
+});
