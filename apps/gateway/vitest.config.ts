@@ -1,5 +1,11 @@
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
-  test: { name: 'gateway', include: ['test/**/*.test.ts'], testTimeout: 60_000 },
+  test: {
+    name: 'gateway',
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    globalSetup: ['test/helpers/build-dist.ts'],
+  },
 });

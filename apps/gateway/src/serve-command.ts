@@ -88,11 +88,14 @@ export async function serveCommand(
     await demo?.close();
     return 1;
   }
+  // Where the development certificate lives (tests point it at a directory they remove).
+  const devCertificateDir = process.env.PINGORA_TS_DEV_CERT_DIR;
   let gateway: Gateway;
   try {
     gateway = await Gateway.start({
       config,
       load,
+      ...(devCertificateDir === undefined ? {} : { devCertificateDir }),
       ...(args.conf === undefined ? {} : { file: args.conf }),
     });
   } catch (error) {
@@ -116,7 +119,7 @@ export async function serveCommand(
       configName: args.conf ?? DEFAULT_CONFIG_NAME,
       version: VERSION,
       demoToken: demo?.token,
-      caFile: usesDevCert ? ensureDevCertificate().caFile : undefined,
+      caFile: usesDevCert ? ensureDevCertificate(devCertificateDir).caFile : undefined,
     }),
   );
   return new Promise<number>((resolveExit) => {
