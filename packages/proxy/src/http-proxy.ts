@@ -1,11 +1,13 @@
 import type { AddressInfo, Socket } from 'node:net';
+import type { TlsOptions } from 'node:tls';
 import { PingoraError } from '@pingora-ts/error';
 import { HttpConnector, type UpstreamSession } from '@pingora-ts/http-client';
 import { HeaderMap, RequestHeader, ResponseHeader } from '@pingora-ts/http-parser';
-import { HttpServer } from '@pingora-ts/http-server';
+import type { HttpServer } from '@pingora-ts/http-server';
 import type { Application, ConnectionContext } from '@pingora-ts/server';
 import { relayWebSocket } from '@pingora-ts/websocket';
 import { CodingStep, ResponseCompression } from './compression.js';
+import { DownstreamRouter } from './downstream-router.js';
 import { isUpgradeRequest, withoutHopByHop } from './hop-by-hop.js';
 import type { FilterResult, ProxyHttp, ProxyPeer } from './proxy-http.js';
 import {
@@ -81,14 +83,19 @@ function peerAddress(peer: ProxyPeer): string {
 export class HttpProxy<Ctx = Record<string, unknown>> {
   /** The phases. */
   readonly phases: ProxyHttp<Ctx>;
-  /** The downstream HTTP/1.1 server whose handler is {@link HttpProxy.handle}. */
+  /** The downstream HTTP/1.1 server (its handler is {@link HttpProxy.handle}); `serve(socket)` runs it on a socket. */
   readonly server: HttpServer;
   /** The upstream connector (and its pool). */
   readonly connector: HttpConnector;
   private readonly ownsConnector: boolean;
   private readonly options: ResolvedProxyOptions;
   private readonly compression: ResponseCompression | undefined;
-  private readonly contexts = new WeakMap<Socket, ConnectionContext>();
+  private readonly contexts = new WeakMap<
+    Socket,
+    { connection: ConnectionContext; busy: number }
+  >();
+  private readonly router: DownstreamRouter;
+  private readonly tlsOptions: TlsOptions | undefined;
   private readonly tunnels = new Set<Promise<unknown>>();
   private readonly slots = new WeakMap<Socket, UpstreamSlot>();
 
@@ -103,16 +110,14 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       c === undefined || c === false ? undefined : new ResponseCompression(c === true ? {} : c);
     this.ownsConnector = options.connector === undefined;
     this.connector = options.connector ?? new HttpConnector();
-    this.server = new HttpServer({
-      ...options.server,
-      ...(options.tls === undefined ? {} : { tls: options.tls }),
-      handler: (s) => this.handle(s),
-    });
+    this.tlsOptions = options.tls;
+    this.router = new DownstreamRouter((s) => this.handle(s), options.server, options.http2);
+    this.server = this.router.h1;
   }
 
   /** Listens on its own (library use and tests); resolves with the bound address. */
   listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
-    return this.server.listen(port, host);
+    return this.router.listen(port, host, this.tlsOptions);
   }
 
   /**
@@ -123,9 +128,10 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
   application(): Application {
     return {
       handleConnection: (socket, connection) => {
-        this.contexts.set(socket, connection);
-        const downstream = this.server.serve(socket);
-        connection.onDrain(() => downstream.closeGracefully());
+        this.contexts.set(socket, { connection, busy: 0 });
+        void this.router.serve(socket).then((downstream) => {
+          if (downstream !== undefined) connection.onDrain(() => downstream.closeGracefully());
+        });
       },
       shutdown: () => this.close(),
     };
@@ -136,8 +142,9 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     const phases = this.phases;
     const ctx = phases.newCtx === undefined ? ({} as Ctx) : phases.newCtx();
     const session = new ProxySession<Ctx>(downstream, ctx);
-    const connection = this.contexts.get(downstream.socket);
-    connection?.setBusy(true);
+    // HTTP/2 runs many exchanges on one connection: it is idle when none is in flight.
+    const tracked = this.contexts.get(downstream.socket);
+    if (tracked !== undefined && tracked.busy++ === 0) tracked.connection.setBusy(true);
     try {
       await this.process(session, ctx);
     } catch (error) {
@@ -152,12 +159,12 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
         // A failing logger must not cost the client its connection.
       }
     }
-    connection?.setBusy(false);
+    if (tracked !== undefined && --tracked.busy === 0) tracked.connection.setBusy(false);
   }
 
   /** Stops accepting, lets exchanges finish, closes tunnels and idle upstream connections. */
   async close(): Promise<void> {
-    await this.server.close();
+    await this.router.close();
     await Promise.all(this.tunnels);
     if (this.ownsConnector) this.connector.close();
   }

@@ -39,6 +39,11 @@ export {
   negotiateCoding,
   ResponseCompression,
 } from './compression.js';
+export {
+  DownstreamRouter,
+  type DrainableConnection,
+  type ProxyHttp2Options,
+} from './downstream-router.js';
 export { addForwardedHeaders, type ForwardedOptions } from './forwarded-headers.js';
 export { connectionOptions, isUpgradeRequest, withoutHopByHop } from './hop-by-hop.js';
 export { HttpProxy } from './http-proxy.js';

@@ -2,6 +2,7 @@ import type { TlsOptions } from 'node:tls';
 import type { HttpConnector } from '@pingora-ts/http-client';
 import type { HttpServerOptions } from '@pingora-ts/http-server';
 import type { CompressionOptions } from './compression.js';
+import type { ProxyHttp2Options } from './downstream-router.js';
 
 /** Options of {@link HttpProxy}; every default is in {@link PROXY_DEFAULTS}. */
 export interface HttpProxyOptions {
@@ -25,6 +26,11 @@ export interface HttpProxyOptions {
   compression?: boolean | CompressionOptions;
   /** Serve HTTPS on `listen()`: options for `tls.createServer` (`TlsServerSettings.serverOptions()`). */
   tls?: TlsOptions;
+  /**
+   * HTTP/2 downstream: ALPN `h2` on TLS (on unless `false`), h2c with prior knowledge on plain
+   * listeners with `h2c: true`, and the HTTP/2 settings (max concurrent streams, window, ...).
+   */
+  http2?: false | ProxyHttp2Options;
   /** Limits and timeouts of the downstream HTTP/1.1 connections. */
   server?: HttpServerOptions;
 }

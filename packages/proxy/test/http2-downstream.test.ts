@@ -1,0 +1,124 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createCertificate, createCertificateAuthority } from '@pingora-ts/tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpProxy } from '../src/index.js';
+import { type Origin, startOrigin } from './origin.js';
+
+const run = promisify(execFile);
+let origin: Origin;
+let dir: string;
+const ca = createCertificateAuthority({ commonName: 'h2 test CA' });
+const leaf = createCertificate(ca, { dnsNames: ['localhost'] });
+beforeAll(async () => {
+  origin = await startOrigin((req, res, body) => {
+    res.setHeader('Content-Type', 'text/plain');
+    res.end(`h1 origin ${req.method} ${req.url} host=${req.headers.host} body=${body}`);
+  });
+  dir = mkdtempSync(join(tmpdir(), 'proxy-h2-'));
+  writeFileSync(join(dir, 'ca.pem'), ca.cert);
+});
+afterAll(async () => {
+  await origin.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** curl with the given flags; resolves with `protocol status body`. */
+async function curl(args: string[]): Promise<string> {
+  const { stdout } = await run('curl', [
+    '-sS',
+    '--max-time',
+    '10',
+    '-w',
+    '\n%{http_version} %{http_code}',
+    ...args,
+  ]);
+  const lines = stdout.trimEnd().split('\n');
+  const meta = lines.pop() ?? '';
+  return `${meta} ${lines.join('\n')}`;
+}
+
+describe('HTTP/2 clients through the proxy to an HTTP/1.1 origin', () => {
+  it('h2 by ALPN on a TLS listener (curl --http2), GET and POST, same phases', async () => {
+    const paths: string[] = [];
+    const proxy = new HttpProxy(
+      {
+        upstreamPeer: () => ({ host: '127.0.0.1', port: origin.port }),
+        logging: (s) =>
+          void paths.push(
+            `${s.protocol} ${s.request.method} ${s.request.path} ${s.response?.status}`,
+          ),
+      },
+      { tls: { ...leaf } },
+    );
+    const { port } = await proxy.listen(0, '127.0.0.1');
+    const base = [
+      '--http2',
+      '--cacert',
+      join(dir, 'ca.pem'),
+      '--resolve',
+      `localhost:${port}:127.0.0.1`,
+    ];
+    try {
+      expect(await curl([...base, `https://localhost:${port}/a`])).toBe(
+        `2 200 h1 origin GET /a host=localhost:${port} body=`,
+      );
+      expect(await curl([...base, '-d', 'hello', `https://localhost:${port}/b`])).toBe(
+        `2 200 h1 origin POST /b host=localhost:${port} body=hello`,
+      );
+      // An HTTP/1.1 client on the same listener still gets HTTP/1.1.
+      expect(await curl(['--http1.1', ...base.slice(1), `https://localhost:${port}/c`])).toBe(
+        `1.1 200 h1 origin GET /c host=localhost:${port} body=`,
+      );
+      expect(paths).toEqual(['h2 GET /a 200', 'h2 POST /b 200', 'http/1.1 GET /c 200']);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('h2c with prior knowledge when enabled, HTTP/1.1 still served on the same port', async () => {
+    const proxy = new HttpProxy(
+      { upstreamPeer: () => ({ host: '127.0.0.1', port: origin.port }) },
+      { http2: { h2c: true } },
+    );
+    const { port } = await proxy.listen(0, '127.0.0.1');
+    try {
+      expect(await curl(['--http2-prior-knowledge', `http://127.0.0.1:${port}/p`])).toBe(
+        `2 200 h1 origin GET /p host=127.0.0.1:${port} body=`,
+      );
+      expect(await curl([`http://127.0.0.1:${port}/q`])).toBe(
+        `1.1 200 h1 origin GET /q host=127.0.0.1:${port} body=`,
+      );
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('h2load: 1,000 requests over 10 streams each, all 200', async () => {
+    const proxy = new HttpProxy(
+      { upstreamPeer: () => ({ host: '127.0.0.1', port: origin.port }) },
+      { http2: { h2c: true } },
+    );
+    const { port } = await proxy.listen(0, '127.0.0.1');
+    try {
+      const { stdout } = await run('h2load', [
+        '-n',
+        '1000',
+        '-c',
+        '4',
+        '-m',
+        '10',
+        `http://127.0.0.1:${port}/load`,
+      ]);
+      expect(stdout).toMatch(
+        /requests: 1000 total, 1000 started, 1000 done, 1000 succeeded, 0 failed, 0 errored/,
+      );
+      expect(stdout).toMatch(/status codes: 1000 2xx/);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
