@@ -239,7 +239,23 @@ export class H2Connector {
           timeoutMs,
         },
         this.sessions,
-      );
+      ).catch((error: unknown) => {
+        // RFC 7301 3.2: a server that speaks none of the offered protocols answers
+        // no_application_protocol; offering h2 only, that means no HTTP/2 there.
+        const cause = PingoraError.is(error) ? error.cause : error;
+        if (
+          (cause as { code?: unknown } | undefined)?.code ===
+          'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL'
+        ) {
+          throw PingoraError.because(
+            'H2Downgrade',
+            `${peer.host}:${peer.port} does not offer h2 in ALPN`,
+            error,
+            { source: 'upstream', retry: 'never' },
+          );
+        }
+        throw error;
+      });
       socket = connected.socket;
       socket.setNoDelay(true);
       if (connected.alpn !== 'h2') {

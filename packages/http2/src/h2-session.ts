@@ -6,6 +6,7 @@ import type { TimerWheel } from '@pingora-ts/timeout';
 import { fieldsToH2, responseToH2, withoutHopByHop } from './header-translation.js';
 import { clientResetError } from './stream-error.js';
 import { readStream } from './stream-reader.js';
+import { resetStream } from './stream-reset.js';
 
 /** Headers as a map, a record, or pairs (the same as `@pingora-ts/http-server`'s `HeadersInit`). */
 export type HeadersInit = HeaderMap | Record<string, string> | Iterable<readonly [string, string]>;
@@ -191,14 +192,15 @@ export class H2Session {
   }
 
   /**
-   * Resets the stream (RST_STREAM with `code`, default INTERNAL_ERROR): what a proxy does when
-   * the upstream failed after the head went out, so the client sees an error, not a short body.
+   * Resets the stream (RST_STREAM, INTERNAL_ERROR while the response is unfinished, else
+   * `code`): what a proxy does when the upstream failed after the head went out, so the client
+   * sees an error instead of a short body that looks complete.
    */
   abort(code: number = constants.NGHTTP2_INTERNAL_ERROR): void {
     this.isEnded = true;
     if (this.stream.destroyed) return;
     this.isLocallyReset = true;
-    this.stream.close(code);
+    resetStream(this.stream, code);
   }
 
   private drained(): Promise<void> {
@@ -221,7 +223,7 @@ export class H2Session {
           }),
         );
         this.isLocallyReset = true;
-        stream.close(constants.NGHTTP2_CANCEL);
+        resetStream(stream, constants.NGHTTP2_CANCEL);
       });
       stream.once('drain', onDrain);
       stream.once('close', onClose);

@@ -6,6 +6,7 @@ import type { TimerWheel } from '@pingora-ts/timeout';
 import { fieldsFromH2, responseFromH2 } from './header-translation.js';
 import { connectionGoneError, upstreamResetError } from './stream-error.js';
 import { readStream } from './stream-reader.js';
+import { resetStream } from './stream-reset.js';
 import type { UpstreamConnection } from './upstream-connection.js';
 
 /**
@@ -120,7 +121,7 @@ export async function exchange(
           source: 'upstream',
         }),
       );
-      stream.close(constants.NGHTTP2_CANCEL);
+      resetStream(stream, constants.NGHTTP2_CANCEL);
     });
     stream.on('response', onResponse);
     stream.once('close', onClose);
@@ -131,7 +132,7 @@ export async function exchange(
     {
       closed: () => failed('reading the response body'),
       timedOut: () => {
-        stream.close(constants.NGHTTP2_CANCEL);
+        resetStream(stream, constants.NGHTTP2_CANCEL);
         return PingoraError.explain(
           'ReadTimedout',
           `no response bytes within ${ctx.readTimeoutMs} ms`,
@@ -150,7 +151,7 @@ export async function exchange(
     protocol: 'h2',
     trailers,
     close: () => {
-      if (!stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
+      if (!stream.destroyed) resetStream(stream, constants.NGHTTP2_CANCEL);
     },
     bytes: async () => {
       const parts: Uint8Array[] = [];
@@ -173,7 +174,7 @@ async function sendBody(
     }
     if (!stream.destroyed) stream.end();
   } catch {
-    if (!stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
+    if (!stream.destroyed) resetStream(stream, constants.NGHTTP2_CANCEL);
   }
 }
 
