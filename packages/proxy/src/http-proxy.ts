@@ -4,6 +4,7 @@ import { PingoraError } from '@pingora-ts/error';
 import { HttpConnector, type UpstreamSession } from '@pingora-ts/http-client';
 import { HeaderMap, RequestHeader, ResponseHeader } from '@pingora-ts/http-parser';
 import type { HttpServer } from '@pingora-ts/http-server';
+import { H2Connector } from '@pingora-ts/http2';
 import type { Application, ConnectionContext } from '@pingora-ts/server';
 import { relayWebSocket } from '@pingora-ts/websocket';
 import { CodingStep, ResponseCompression } from './compression.js';
@@ -36,14 +37,48 @@ const REASONS: Record<number, string> = {
 
 /** The upstream exchange in flight on a client connection. */
 interface UpstreamSlot {
-  upstream: UpstreamSession | undefined;
+  upstream: { close(): void } | undefined;
 }
+
+/** What the response half of an attempt reads from, HTTP/1.1 session or HTTP/2 stream. */
+interface ResponseSource {
+  body(): AsyncIterable<Uint8Array>;
+  /** HTTP/1.1: the body when it came whole with the head. */
+  takeCompleteBody?(): Uint8Array | undefined;
+  close(): void;
+  /** HTTP/2: the trailer fields. */
+  trailers?: Promise<HeaderMap>;
+}
+
+/** Errors of getting a connection at all: `failToConnect`, and always safe to retry elsewhere. */
+const CONNECT_KINDS: ReadonlySet<string> = new Set([
+  'ConnectTimedout',
+  'ConnectRefused',
+  'ConnectNoRoute',
+  'ConnectError',
+  'ConnectProxyFailure',
+  'TLSHandshakeFailure',
+  'TLSHandshakeTimedout',
+  'InvalidCert',
+  'HandshakeError',
+]);
 
 /** The error of an exchange the client walked away from. */
 function clientGone(cause: unknown): PingoraError {
   return PingoraError.because('ConnectionClosed', 'client closed the connection', cause, {
     source: 'downstream',
   });
+}
+
+/** The gRPC status fields of a trailers-only head, moved out of it (undefined when none). */
+function takeGrpcStatus(headers: HeaderMap): HeaderMap | undefined {
+  if (!headers.has('grpc-status')) return undefined;
+  const moved = new HeaderMap();
+  for (const name of ['grpc-status', 'grpc-message', 'grpc-status-details-bin']) {
+    for (const value of headers.getAll(name)) moved.append(name, value);
+    headers.remove(name);
+  }
+  return moved;
 }
 
 /** A decoder for the upstream's Content-Encoding (the head then describes plain bytes). */
@@ -88,6 +123,8 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
   /** The upstream connector (and its pool). */
   readonly connector: HttpConnector;
   private readonly ownsConnector: boolean;
+  /** Upstream HTTP/2 (peers with `protocol: 'h2'` or `'h2h1'`), made on first use. */
+  private h2Upstream: H2Connector | undefined;
   private readonly options: ResolvedProxyOptions;
   private readonly compression: ResponseCompression | undefined;
   private readonly contexts = new WeakMap<
@@ -137,6 +174,12 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     };
   }
 
+  /** The HTTP/2 connector, shared by every request to HTTP/2 peers. */
+  private get h2Connector(): H2Connector {
+    this.h2Upstream ??= new H2Connector();
+    return this.h2Upstream;
+  }
+
   /** Runs one downstream exchange through the phases. Never rejects. */
   async handle(downstream: DownstreamSession): Promise<void> {
     const phases = this.phases;
@@ -167,6 +210,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     await this.router.close();
     await Promise.all(this.tunnels);
     if (this.ownsConnector) this.connector.close();
+    this.h2Upstream?.close();
   }
 
   private async process(session: ProxySession<Ctx>, ctx: Ctx): Promise<void> {
@@ -223,6 +267,37 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       const peer = await phases.upstreamPeer(session, ctx);
       session.peer = peer;
       session.triedPeers.push(peerAddress(peer));
+      if (!isUpgrade && (peer.protocol === 'h2' || peer.protocol === 'h2h1')) {
+        const socket = session.downstream.socket;
+        const slot = this.upstreamSlot(socket);
+        try {
+          await this.exchangeH2(session, ctx, peer, feed, slot);
+          return;
+        } catch (error) {
+          slot.upstream?.close();
+          if (socket.destroyed) throw clientGone(error);
+          if (feed.failure !== undefined) throw feed.failure;
+          let e = PingoraError.from(error, 'InternalError', 'proxying');
+          if (session.isResponseStarted) throw e;
+          const isConnect = CONNECT_KINDS.has(e.kind);
+          if (isConnect && phases.failToConnect !== undefined) {
+            e = await phases.failToConnect(session, peer, e, ctx);
+          } else if (!isConnect && phases.errorWhileProxy !== undefined) {
+            e = await phases.errorWhileProxy(session, peer, e, ctx);
+          }
+          if (
+            (isConnect || feed.canReplay) &&
+            e.canRetry(false) &&
+            session.retries < this.options.maxRetries
+          ) {
+            session.retries++;
+            continue;
+          }
+          throw e;
+        } finally {
+          slot.upstream = undefined;
+        }
+      }
       let upstream: UpstreamSession;
       try {
         upstream = await this.connector.session(peer, isFreshOnly);
@@ -334,6 +409,23 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       if (writeFailure !== undefined) throw writeFailure;
       return this.switchProtocols(session, ctx, upstream, head, isUpgrade);
     }
+    await this.respondFromUpstream(session, ctx, head, upstream, writing);
+  }
+
+  /**
+   * The response half of an attempt, whatever the upstream protocol: the response filters,
+   * then the head and the body downstream (ranges, compression, body filters), then trailers.
+   * `writing` settles when the request body went out.
+   */
+  private async respondFromUpstream(
+    session: ProxySession<Ctx>,
+    ctx: Ctx,
+    head: ResponseHeader,
+    upstream: ResponseSource,
+    writing: Promise<void>,
+  ): Promise<void> {
+    const phases = this.phases;
+    const request = session.request;
     if (phases.upstreamResponseFilter !== undefined) {
       await phases.upstreamResponseFilter(session, head, ctx);
     }
@@ -375,7 +467,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       encoder === undefined
     ) {
       // Fast path: a body that came whole with the head goes out in one corked write with it.
-      const whole = upstream.takeCompleteBody();
+      const whole = upstream.takeCompleteBody?.();
       if (whole !== undefined) {
         // Corked writes past the high-water mark would wait for a 'drain' that a corked
         // socket never emits: only small responses are merged.
@@ -393,6 +485,10 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
         return;
       }
     }
+    // A gRPC "trailers-only" answer (status in the head, no body) becomes head plus trailers
+    // for an HTTP/2 client: a head without END_STREAM must be followed by the status in
+    // trailers, or the client reads no status at all.
+    const moved = out.writeTrailers === undefined ? undefined : takeGrpcStatus(response.headers);
     const body = new ResponseBody(session, phases.responseBodyFilter, { decoder, range, encoder });
     try {
       await out.writeHead(response.status, response.headers, response.reason);
@@ -400,10 +496,80 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       for await (const chunk of upstream.body()) await body.push(chunk);
       await body.finish();
       await writing;
+      if (upstream.trailers !== undefined || moved !== undefined) {
+        await this.forwardTrailers(session, ctx, upstream.trailers, moved);
+      }
       await out.end();
     } finally {
       body.destroy();
     }
+  }
+
+  /** Upstream trailers through `responseTrailerFilter`, to a client that can take them (HTTP/2). */
+  private async forwardTrailers(
+    session: ProxySession<Ctx>,
+    ctx: Ctx,
+    pending: Promise<HeaderMap> | undefined,
+    moved: HeaderMap | undefined,
+  ): Promise<void> {
+    const trailers = pending === undefined ? new HeaderMap() : await pending;
+    if (moved !== undefined) for (const [name, value] of moved) trailers.append(name, value);
+    if (trailers.size === 0) return;
+    if (this.phases.responseTrailerFilter !== undefined) {
+      await this.phases.responseTrailerFilter(session, trailers, ctx);
+    }
+    if (session.downstream.writeTrailers !== undefined)
+      await session.downstream.writeTrailers(trailers);
+  }
+
+  /**
+   * One attempt to a peer that speaks HTTP/2 (`protocol: 'h2'`, or `'h2h1'` when ALPN chose
+   * it) through `@pingora-ts/http2`: multiplexed on a pooled connection, so the connection is
+   * known only with the response (`connectedToUpstream` then runs after
+   * `upstreamRequestFilter`). `TE: trailers` is kept, as gRPC needs (RFC 9113 section 8.2.2).
+   */
+  private async exchangeH2(
+    session: ProxySession<Ctx>,
+    ctx: Ctx,
+    peer: ProxyPeer,
+    feed: RequestBodyFeed<Ctx>,
+    slot: UpstreamSlot,
+  ): Promise<void> {
+    const phases = this.phases;
+    const request = session.request;
+    const headers = withoutHopByHop(request.headers);
+    if (/\btrailers\b/i.test(request.headers.get('te') ?? '')) headers.set('TE', 'trailers');
+    if (feed.isPresent && feed.isFiltered) headers.remove('content-length');
+    const upstreamRequest = new RequestHeader(
+      request.method,
+      request.rawTarget,
+      'HTTP/1.1',
+      headers,
+    );
+    if (phases.upstreamRequestFilter !== undefined) {
+      await phases.upstreamRequestFilter(session, upstreamRequest, ctx);
+    }
+    const response = await this.h2Connector.request(peer, {
+      method: upstreamRequest.method,
+      path: upstreamRequest.rawTarget,
+      headers: upstreamRequest.headers,
+      body: feed.body(),
+    });
+    slot.upstream = response;
+    session.isUpstreamReused = response.isReused;
+    session.timing.upstreamConnected = performance.now();
+    session.timing.upstreamResponseHead = session.timing.upstreamConnected;
+    session.upstreamResponse = response.head;
+    if (phases.connectedToUpstream !== undefined) {
+      await phases.connectedToUpstream(session, response.isReused, peer, ctx);
+    }
+    await this.respondFromUpstream(
+      session,
+      ctx,
+      response.head,
+      { body: () => response.body, close: () => response.close(), trailers: response.trailers },
+      Promise.resolve(),
+    );
   }
 
   /** The byte ranges to serve, `'unsatisfiable'` for a 416, or undefined for the whole body. */

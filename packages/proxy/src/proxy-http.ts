@@ -2,6 +2,7 @@
 import type { PingoraError } from '@pingora-ts/error';
 import type { HttpPeer } from '@pingora-ts/http-client';
 import type { HeaderMap, RequestHeader, ResponseHeader } from '@pingora-ts/http-parser';
+import type { H2Protocol } from '@pingora-ts/http2';
 import type { RelayDirection, WebSocketMessage } from '@pingora-ts/websocket';
 import type { ProxySession } from './proxy-session.js';
 
@@ -50,8 +51,12 @@ export const Filter = {
   },
 } as const;
 
-/** The peer a proxy sends a request to: an {@link HttpPeer} (address, TLS, SNI, timeouts). */
-export type ProxyPeer = HttpPeer;
+/**
+ * The peer a proxy sends a request to: an {@link HttpPeer} (address, TLS, SNI, verification,
+ * timeouts) and the protocol to speak: `h1` (the default), `h2` (HTTP/2 only: ALPN over TLS,
+ * prior knowledge in clear), or `h2h1` (HTTP/2 when ALPN chooses it, else HTTP/1.1).
+ */
+export type ProxyPeer = HttpPeer & { protocol?: H2Protocol };
 
 /** What `failToProxy` decides: the status written downstream (when nothing was sent yet). */
 export interface FailToProxyResult {
