@@ -6,10 +6,11 @@ import { HttpProxy } from '@pingora-ts/proxy';
 import { type ListenerConfig, Server } from '@pingora-ts/server';
 import type { DestinationStream, Logger } from 'pino';
 import { adminHandler } from './admin/admin-handler.js';
-import type { GatewayConfig } from './config/config-schema.js';
+import type { GatewayConfig, ListenerConfigEntry } from './config/config-schema.js';
 import { issuesOf } from './config/load-config.js';
 import { ensureDevCertificate } from './dev-certificate.js';
 import { type GatewayCtx, gatewayPhases } from './gateway-phases.js';
+import { h2Application } from './h2-application.js';
 import { GatewayMetrics } from './observability/gateway-metrics.js';
 import { createLogger } from './observability/logger.js';
 import { GatewayRuntime } from './runtime/gateway-runtime.js';
@@ -165,27 +166,28 @@ export class Gateway {
 
   private async listen(): Promise<void> {
     const config = this.runtime.config;
-    const listeners: ListenerConfig[] = config.listeners.map((l) => {
-      if (l.h2 === true) {
-        this.logger.warn(
-          { listener: l.name ?? l.address },
-          'h2 requested: HTTP/2 waits for @pingora-ts/http2; this listener serves HTTP/1.1',
-        );
-      }
-      if (l.tls === undefined) return { address: l.address };
-      const files =
-        l.tls.dev_certificate === true
-          ? ensureDevCertificate(this.options.devCertificateDir)
-          : {
-              certFile: resolve(this.baseDir, l.tls.cert_file as string),
-              keyFile: resolve(this.baseDir, l.tls.key_file as string),
-            };
-      return {
-        address: l.address,
-        tls: { certFile: files.certFile, keyFile: files.keyFile, alpn: ['http/1.1'] },
-      };
-    });
-    this.server.addService({ name: 'gateway', listeners, app: this.proxy.application() });
+    const h1: ListenerConfig[] = [];
+    const h2: ListenerConfig[] = [];
+    // Bound order is service by service: remember where each config listener went.
+    const order: { isH2: boolean; index: number }[] = [];
+    for (const l of config.listeners) {
+      const isH2 = l.h2 === true;
+      const target = isH2 ? h2 : h1;
+      order.push({ isH2, index: target.length });
+      target.push(this.listenerConfig(l, isH2));
+    }
+    const http1 = this.proxy.application();
+    if (h1.length > 0) this.server.addService({ name: 'gateway', listeners: h1, app: http1 });
+    if (h2.length > 0) {
+      this.server.addService({
+        name: 'gateway-h2',
+        listeners: h2,
+        app: h2Application(
+          (s) => this.proxy.handle(s),
+          h1.length > 0 ? { handleConnection: http1.handleConnection } : http1,
+        ),
+      });
+    }
     if (config.admin !== undefined) {
       const admin = new HttpServer({
         handler: adminHandler({
@@ -217,7 +219,8 @@ export class Gateway {
     }
     const infos = this.server.listeners();
     this.bound = config.listeners.map((l, i) => {
-      const info = infos[i];
+      const at = order[i] as { isH2: boolean; index: number };
+      const info = infos[at.isH2 ? h1.length + at.index : at.index];
       const address = info?.address ?? l.address;
       const port = Number(address.slice(address.lastIndexOf(':') + 1));
       const isTls = l.tls !== undefined;
@@ -238,6 +241,25 @@ export class Gateway {
     this.runtime.start();
     if (this.options.file !== undefined && config.watch !== false)
       this.watchFile(this.options.file);
+  }
+
+  private listenerConfig(l: ListenerConfigEntry, isH2: boolean): ListenerConfig {
+    if (l.tls === undefined) return { address: l.address };
+    const files =
+      l.tls.dev_certificate === true
+        ? ensureDevCertificate(this.options.devCertificateDir)
+        : {
+            certFile: resolve(this.baseDir, l.tls.cert_file as string),
+            keyFile: resolve(this.baseDir, l.tls.key_file as string),
+          };
+    return {
+      address: l.address,
+      tls: {
+        certFile: files.certFile,
+        keyFile: files.keyFile,
+        alpn: isH2 ? ['h2', 'http/1.1'] : ['http/1.1'],
+      },
+    };
   }
 
   private async reloadNow(reason: string): Promise<ReloadResult> {

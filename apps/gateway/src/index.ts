@@ -11,15 +11,18 @@
  * ```ts
  * import { Gateway, parseConfig } from '@pingora-ts/gateway';
  *
- * const config = parseConfig(`
+ * const config = parseConfig(
+ *   `
  * listeners: [{ address: "127.0.0.1:0" }]
  * routes:
  *   - match: { paths: ["/hello/:name"] }
- *     respond: { status: 200, body: "hello" }
- * `, 'inline.yaml');
+ *     respond: { status: 200, body: "hello from a route" }
+ * `,
+ *   'inline.yaml',
+ * );
  * const gateway = await Gateway.start({ config });
  * const res = await fetch(`${gateway.listeners[0]?.url}/hello/world`);
- * console.log(res.status, await res.text());
+ * console.log(res.status, await res.text()); // 200 hello from a route
  * await gateway.close();
  * ```
  *
