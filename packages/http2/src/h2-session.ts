@@ -64,6 +64,8 @@ export class H2Session {
   private isRequestDone: boolean;
   private isLocallyReset = false;
   private trailers: OutgoingHttpHeaders | undefined;
+  private pendingHead: OutgoingHttpHeaders | undefined;
+  private headTimer: NodeJS.Immediate | undefined;
 
   /** @internal */
   constructor(
@@ -83,6 +85,7 @@ export class H2Session {
       stream.sendTrailers(this.trailers ?? {});
     });
     stream.once('close', () => {
+      if (this.headTimer !== undefined) clearImmediate(this.headTimer);
       if (!this.isEnded || stream.rstCode !== constants.NGHTTP2_NO_ERROR) {
         this.controller.abort(clientResetError(stream.rstCode ?? constants.NGHTTP2_CANCEL));
       }
@@ -121,6 +124,10 @@ export class H2Session {
    * Writes the response head. Connection-specific fields are dropped (RFC 9113 8.2.2) and
    * `reason` is ignored (HTTP/2 has no reason phrase, RFC 9113 8.3.2). 1xx other than 101
    * are sent as informational heads (RFC 9113 8.1); 101 does not exist in HTTP/2 (8.6).
+   *
+   * The HEADERS frame leaves with the first body bytes, with `end()`, or at the latest on the
+   * next turn of the event loop: a head followed at once by `end()` becomes one HEADERS frame
+   * with END_STREAM, which is what a gRPC "trailers-only" answer relayed from upstream must be.
    */
   async writeHead(status: number, headers?: HeadersInit, _reason?: string): Promise<void> {
     if (this.response !== undefined) throw new TypeError('response head already written');
@@ -132,17 +139,21 @@ export class H2Session {
       return;
     }
     this.hasNoBody = this.request.method === 'HEAD' || NO_BODY_STATUS(status);
-    try {
-      this.stream.respond(responseToH2(status, h), {
-        endStream: this.hasNoBody,
-        waitForTrailers: !this.hasNoBody,
-      });
-    } catch (error) {
-      if (this.stream.destroyed) throw goneError();
-      throw PingoraError.because('InvalidHTTPHeader', 'writing an HTTP/2 response head', error);
-    }
     this.response = new ResponseHeader(status, '', 'HTTP/1.1', withoutHopByHop(h));
-    if (this.hasNoBody) this.isEnded = true;
+    this.pendingHead = responseToH2(status, h);
+    if (this.hasNoBody) {
+      this.flushHead(true);
+      this.isEnded = true;
+    } else {
+      this.headTimer = setImmediate(() => {
+        this.headTimer = undefined;
+        try {
+          this.flushHead(false);
+        } catch {
+          this.abort();
+        }
+      });
+    }
   }
 
   /** Writes body bytes, waiting while the client's window or the socket is full (backpressure). */
@@ -150,6 +161,7 @@ export class H2Session {
     if (this.response === undefined) await this.writeHead(200);
     if (this.hasNoBody || chunk.length === 0) return;
     if (this.stream.destroyed || this.stream.writableEnded) throw goneError();
+    this.flushHead(false);
     if (!this.stream.write(chunk)) await this.drained();
   }
 
@@ -162,7 +174,30 @@ export class H2Session {
     }
     if (data !== undefined && data.length > 0) await this.write(data);
     this.isEnded = true;
+    if (this.pendingHead !== undefined && this.trailers === undefined) {
+      // Nothing else to send: the head carries END_STREAM.
+      this.flushHead(true);
+      return;
+    }
+    this.flushHead(false);
     if (!this.stream.destroyed && !this.stream.writableEnded) this.stream.end();
+  }
+
+  private flushHead(endStream: boolean): void {
+    const head = this.pendingHead;
+    if (head === undefined) return;
+    this.pendingHead = undefined;
+    if (this.headTimer !== undefined) {
+      clearImmediate(this.headTimer);
+      this.headTimer = undefined;
+    }
+    if (this.stream.destroyed) throw goneError();
+    try {
+      this.stream.respond(head, { endStream, waitForTrailers: !endStream });
+    } catch (error) {
+      if (this.stream.destroyed) throw goneError();
+      throw PingoraError.because('InvalidHTTPHeader', 'writing an HTTP/2 response head', error);
+    }
   }
 
   /** Writes a whole response: status, headers, and a body with its Content-Length. */

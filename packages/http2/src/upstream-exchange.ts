@@ -94,7 +94,10 @@ export async function exchange(
   if (body instanceof Uint8Array) stream.end(body);
   else if (body !== undefined) void sendBody(stream, body, ctx);
 
+  let endedWithHead: () => void = () => {};
   const trailers = new Promise<HeaderMap>((resolve, reject) => {
+    // A head with END_STREAM (no body, no trailers; gRPC's trailers-only form) has none.
+    endedWithHead = () => resolve(new HeaderMap());
     stream.once('trailers', (fields) => resolve(fieldsFromH2(fields)));
     stream.once('close', () => {
       if (stream.rstCode === constants.NGHTTP2_NO_ERROR && stream.readableEnded)
@@ -112,8 +115,10 @@ export async function exchange(
       if (error !== undefined) reject(error);
       else resolve(value as ResponseHeader);
     };
-    const onResponse = (_h: unknown, _flags: number, raw: string[]) =>
+    const onResponse = (_h: unknown, flags: number, raw: string[]) => {
+      if ((flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0) endedWithHead();
       done(undefined, responseFromH2(raw));
+    };
     const onClose = () => done(failed('waiting for the response head'));
     const timer = ctx.wheel.deadline(ctx.readTimeoutMs, () => {
       done(
