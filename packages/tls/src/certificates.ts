@@ -1,7 +1,17 @@
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
-import forge from 'node-forge';
+import type Forge from 'node-forge';
+
+// node-forge (about 10 MB of resident memory once loaded) is loaded on first use: a proxy that
+// never makes or reads a certificate in JavaScript should not carry it.
+const requireCjs = createRequire(import.meta.url);
+let forgeModule: typeof Forge | undefined;
+function forge(): typeof Forge {
+  forgeModule ??= requireCjs('node-forge') as typeof Forge;
+  return forgeModule;
+}
 
 /** A PEM certificate with its PEM private key. */
 export interface KeyPairPem {
@@ -80,23 +90,23 @@ function serialNumber(): string {
 
 function buildCertificate(
   publicKeyPem: string,
-  subject: forge.pki.CertificateField[],
-  issuer: forge.pki.CertificateField[],
+  subject: Forge.pki.CertificateField[],
+  issuer: Forge.pki.CertificateField[],
   signingKeyPem: string,
   notBefore: Date,
   notAfter: Date,
   extensions: object[],
 ): string {
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKeyPem);
+  const cert = forge().pki.createCertificate();
+  cert.publicKey = forge().pki.publicKeyFromPem(publicKeyPem);
   cert.serialNumber = serialNumber();
   cert.validity.notBefore = notBefore;
   cert.validity.notAfter = notAfter;
   cert.setSubject(subject);
   cert.setIssuer(issuer);
   cert.setExtensions(extensions);
-  cert.sign(forge.pki.privateKeyFromPem(signingKeyPem), forge.md.sha256.create());
-  return forge.pki.certificateToPem(cert);
+  cert.sign(forge().pki.privateKeyFromPem(signingKeyPem), forge().md.sha256.create());
+  return forge().pki.certificateToPem(cert);
 }
 
 /**
@@ -136,8 +146,8 @@ export function createCertificate(ca: KeyPairPem, options: LeafOptions): KeyPair
     throw new TypeError('createCertificate needs at least one of dnsNames, ips, commonName');
   }
   const { publicKey, privateKey } = rsaKeyPair(options.keyBits ?? 2048);
-  const caCert = forge.pki.certificateFromPem(ca.cert);
-  const issuer = caCert.subject.attributes as forge.pki.CertificateField[];
+  const caCert = forge().pki.certificateFromPem(ca.cert);
+  const issuer = caCert.subject.attributes as Forge.pki.CertificateField[];
   const notBefore = options.notBefore ?? new Date(Date.now() - 60_000);
   const notAfter = new Date(notBefore.getTime() + (options.validityDays ?? 90) * DAY);
   const altNames = [
