@@ -165,7 +165,7 @@ export function gatewayPhases(host: GatewayPhasesHost): ProxyHttp<GatewayCtx> {
           method: session.request.method,
           path: session.request.path,
           status,
-          bytes: session.bytesSent,
+          bytes: session.bytesSent || Number(session.response?.headers.get('content-length') ?? 0),
           route,
           upstream:
             session.peer === undefined ? undefined : `${session.peer.host}:${session.peer.port}`,
@@ -262,7 +262,9 @@ function prepareUpstreamRequest(
       upstream.headers.set(name, value);
     }
   }
-  applyHeaderEdits(upstream.headers, config.request_headers, templateVars(session, ctx));
+  if (config.request_headers !== undefined) {
+    applyHeaderEdits(upstream.headers, config.request_headers, templateVars(session, ctx));
+  }
 }
 
 function decorateResponse(
@@ -276,7 +278,9 @@ function decorateResponse(
   if (route === undefined) return;
   for (const [k, v] of Object.entries(ctx.rateHeaders ?? {})) h.set(k, v);
   route.cors?.decorate(session.request.headers, h);
-  applyHeaderEdits(h, route.config.response_headers, templateVars(session, ctx));
+  if (route.config.response_headers !== undefined) {
+    applyHeaderEdits(h, route.config.response_headers, templateVars(session, ctx));
+  }
   const sse = route.config.sse;
   if (sse !== undefined && /^text\/event-stream/i.test(h.get('content-type') ?? '')) {
     // Tell any proxy in front of us not to buffer the stream either (nginx honours this).

@@ -1,11 +1,14 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../src/index.js';
 import { freePort, killAll, runCli, startCli } from './helpers/cli-process.js';
+import { trackHandles } from './helpers/leak-check.js';
 import { type Origin, startOrigin } from './helpers/origin.js';
+
+const checkLeaks = trackHandles();
 
 const dir = mkdtempSync(join(tmpdir(), 'gateway-cli-'));
 let origin: Origin;
@@ -18,6 +21,7 @@ afterAll(async () => {
   await killAll();
   await origin.close();
   rmSync(dir, { recursive: true, force: true });
+  await checkLeaks();
 });
 
 function configText(port: number, adminPort: number, version: string, extra = ''): string {
@@ -134,4 +138,42 @@ describe('pingora-ts CLI', () => {
     next.child.kill('SIGTERM');
     expect(await next.exited).toBe(0);
   });
+  it('serve -d: detaches, writes its pid file and error_log, serves until SIGTERM by that pid', async () => {
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const file = join(dir, 'daemon.yaml');
+    const pidFile = join(dir, 'gateway.pid');
+    const errorLog = join(dir, 'daemon.log');
+    writeFileSync(file, `${configText(port, adminPort, 'daemon')}error_log: ${errorLog}\n`);
+    const parent = runCli(['serve', '-d', '-c', file]);
+    expect(parent.code).toBe(0);
+    const pid = Number(/pid (\d+)/.exec(parent.stdout)?.[1]);
+    try {
+      let answered = false;
+      for (let i = 0; i < 200 && !answered; i++) {
+        try {
+          const res = await request(`http://127.0.0.1:${port}/`);
+          await res.body.text();
+          answered = res.headers['x-config'] === 'daemon';
+        } catch {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      expect(answered).toBe(true);
+      expect(Number(readFileSync(pidFile, 'utf8'))).toBe(pid);
+    } finally {
+      process.kill(pid, 'SIGTERM');
+    }
+    for (let i = 0; i < 200 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(isAlive(pid)).toBe(false);
+    expect(readFileSync(errorLog, 'utf8')).toContain('Ctrl-C stops gracefully');
+  });
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

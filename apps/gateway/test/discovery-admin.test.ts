@@ -5,7 +5,10 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDnsmasq, type TestDns } from './helpers/dnsmasq.js';
 import { type GatewayUnderTest, startGateway } from './helpers/gateway-under-test.js';
+import { trackHandles } from './helpers/leak-check.js';
 import { closedPort, type Origin, startOrigin } from './helpers/origin.js';
+
+const checkLeaks = trackHandles();
 
 const dir = mkdtempSync(join(tmpdir(), 'gateway-discovery-'));
 let dns: TestDns;
@@ -26,9 +29,9 @@ listeners: [{ address: "127.0.0.1:0" }]
 admin: { address: "127.0.0.1:0" }
 upstreams:
   from-dns:
-    discovery: { dns: { name: app.gw.test, type: A, port: ${byDns.port}, servers: ["127.0.0.1:${dns.port}"] } }
+    discovery: { dns: { name: app.gw.test, type: A, port: ${byDns.port}, servers: ["127.0.0.1:${dns.port}"], interval_seconds: 1 } }
   from-file:
-    discovery: { file: { path: backends.yaml } }
+    discovery: { file: { path: backends.yaml, interval_seconds: 1 } }
   down:
     backends: ["127.0.0.1:${dead}"]
     health_check: { type: tcp, interval_seconds: 0.05, unhealthy_threshold: 1 }
@@ -51,6 +54,7 @@ afterAll(async () => {
   await gw.close();
   await Promise.all([byDns.close(), byFile.close(), dns.stop()]);
   rmSync(dir, { recursive: true, force: true });
+  await checkLeaks();
 });
 
 async function get(url: string) {
@@ -60,7 +64,8 @@ async function get(url: string) {
 
 /** Polls (bounded) until `check` passes. */
 async function eventually(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  // Bounded: a first discovery that failed under load is retried after interval_seconds.
+  for (let i = 0; i < 300; i++) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 50));
   }

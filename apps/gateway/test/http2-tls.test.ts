@@ -7,7 +7,10 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDevCertificate } from '../src/index.js';
 import { type GatewayUnderTest, startGateway } from './helpers/gateway-under-test.js';
+import { trackHandles } from './helpers/leak-check.js';
 import { type Origin, startOrigin } from './helpers/origin.js';
+
+const checkLeaks = trackHandles();
 
 const run = promisify(execFile);
 const certDir = join(tmpdir(), `gateway-h2-cert-${process.pid}`);
@@ -37,6 +40,7 @@ afterAll(async () => {
   await gw.close();
   await origin.close();
   rmSync(certDir, { recursive: true, force: true });
+  await checkLeaks();
 });
 
 function listener(name: string) {

@@ -4,7 +4,10 @@ import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK, SignJ
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayUnderTest, startGateway } from './helpers/gateway-under-test.js';
+import { trackHandles } from './helpers/leak-check.js';
 import { type Origin, startOrigin } from './helpers/origin.js';
+
+const checkLeaks = trackHandles();
 
 const SECRET = 'a-shared-secret-of-enough-length!';
 let origin: Origin;
@@ -94,6 +97,7 @@ afterAll(async () => {
   await gw.close();
   await origin.close();
   await new Promise<void>((resolve) => jwks.close(() => resolve()));
+  await checkLeaks();
 });
 
 async function call(path: string, token?: string) {

@@ -5,6 +5,9 @@ import { Agent, request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type CliProcess, freePort, isPortFree, killAll, startCli } from './helpers/cli-process.js';
+import { trackHandles } from './helpers/leak-check.js';
+
+const checkLeaks = trackHandles();
 
 // What a new user gets from `npm start` (the root script runs `node apps/gateway/dist/cli.js
 // serve`): the embedded demo answering on HTTP and HTTPS within 60 s.
@@ -12,6 +15,7 @@ const certDir = join(tmpdir(), `gateway-npm-start-cert-${process.pid}`);
 afterAll(async () => {
   await killAll();
   rmSync(certDir, { recursive: true, force: true });
+  await checkLeaks();
 });
 
 async function checkDemo(

@@ -2,7 +2,10 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter } from '../src/index.js';
 import { type GatewayUnderTest, startGateway } from './helpers/gateway-under-test.js';
+import { trackHandles } from './helpers/leak-check.js';
 import { type Origin, startOrigin } from './helpers/origin.js';
+
+const checkLeaks = trackHandles();
 
 describe('RateLimiter', () => {
   it('token bucket: burst at once, then 429 with the wait until the next token', () => {
@@ -61,6 +64,7 @@ routes:
   afterAll(async () => {
     await gw.close();
     await origin.close();
+    await checkLeaks();
   });
 
   it('answers 429 with Retry-After and RateLimit fields, without reaching the upstream', async () => {

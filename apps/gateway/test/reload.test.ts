@@ -5,7 +5,10 @@ import autocannon, { type Result } from 'autocannon';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gateway, loadConfigFile } from '../src/index.js';
+import { trackHandles } from './helpers/leak-check.js';
 import { type Origin, startOrigin } from './helpers/origin.js';
+
+const checkLeaks = trackHandles();
 
 const dir = mkdtempSync(join(tmpdir(), 'gateway-reload-'));
 const file = join(dir, 'gateway.yaml');
@@ -60,6 +63,7 @@ afterAll(async () => {
   await gateway.close(1000);
   await Promise.all([a.close(), b.close()]);
   rmSync(dir, { recursive: true, force: true });
+  await checkLeaks();
 });
 
 describe('hot reload', () => {

@@ -2,7 +2,10 @@ import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayUnderTest, startGateway } from './helpers/gateway-under-test.js';
+import { trackHandles } from './helpers/leak-check.js';
 import { closedPort, type Origin, startOrigin } from './helpers/origin.js';
+
+const checkLeaks = trackHandles();
 
 let a: Origin;
 let b: Origin;
@@ -83,6 +86,7 @@ routes:
 afterAll(async () => {
   await gw.close();
   await Promise.all([a.close(), b.close(), slow.close()]);
+  await checkLeaks();
 });
 
 async function get(

@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type DemoUpstream, startDemoUpstream } from '../src/index.js';
 import { type GatewayUnderTest, startGateway } from './helpers/gateway-under-test.js';
+import { trackHandles } from './helpers/leak-check.js';
 import { type Origin, startOrigin } from './helpers/origin.js';
+
+const checkLeaks = trackHandles();
 
 let demo: DemoUpstream;
 let quiet: Origin;
@@ -45,6 +48,7 @@ afterAll(async () => {
   await gw.close();
   await demo.close();
   await quiet.close();
+  await checkLeaks();
 });
 
 describe('WebSocket routes', () => {

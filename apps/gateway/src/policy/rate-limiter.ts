@@ -46,12 +46,15 @@ export class RateLimiter {
   private readonly windowSeconds: number;
   private readonly policyHeader: string;
   private readonly ratePerSecond: number;
+  /** The policy name as a quoted sf-string (RFC 8941 section 3.3.3). */
+  private readonly label: string;
 
   constructor(name: string, settings: RateLimitSettings, clock?: Clock) {
     this.name = name;
     this.key = settings.key ?? RATE_LIMIT_DEFAULTS.key;
     const algorithm = settings.algorithm ?? RATE_LIMIT_DEFAULTS.algorithm;
     const label = `"${name.replace(/["\\]/g, '')}"`;
+    this.label = label;
     if (algorithm === 'token-bucket') {
       const ratePerSecond = settings.rate_per_second ?? 1;
       const burst = settings.burst ?? Math.max(1, Math.ceil(ratePerSecond));
@@ -71,7 +74,7 @@ export class RateLimiter {
 
   /** Counts one request of `key` (when allowed) and says whether it may pass. */
   check(key: string): RateVerdict {
-    const label = `"${this.name.replace(/["\\]/g, '')}"`;
+    const label = this.label;
     if (this.bucket !== undefined) {
       const taken = this.bucket.take(key);
       if (taken.allowed) {
