@@ -1,8 +1,8 @@
 import { randomFillSync } from 'node:crypto';
 import type { Socket } from 'node:net';
+import type { DeflateCodec } from './deflate-codec.js';
 import { applyMask } from './mask.js';
 import { OPCODES } from './opcode.js';
-import type { DeflateCodec } from './permessage-deflate.js';
 
 // Masking keys must be unpredictable (RFC 6455 5.3, 10.3): they come from the CSPRNG, drawn
 // 8 KiB at a time so that a frame costs four bytes of a pool instead of a system call.

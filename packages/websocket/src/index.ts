@@ -34,6 +34,7 @@
 export { type AcceptOptions, acceptWebSocket } from './accept-websocket.js';
 export { CLOSE_CODES, isValidCloseCode } from './close-code.js';
 export { type ConnectOptions, connectWebSocket } from './connect-websocket.js';
+export { DeflateCodec } from './deflate-codec.js';
 export { type ExtensionOffer, formatExtension, parseExtensions } from './extension-header.js';
 export { encodeFrame, FrameWriter } from './frame-writer.js';
 export {
@@ -55,7 +56,6 @@ export {
 export {
   acceptDeflateOffer,
   DEFLATE_DEFAULTS,
-  DeflateCodec,
   type DeflateParams,
   deflateOffer,
   PERMESSAGE_DEFLATE,

@@ -1,7 +1,7 @@
 import { CLOSE_CODES, isValidCloseCode } from './close-code.js';
+import type { DeflateCodec } from './deflate-codec.js';
 import { applyMask } from './mask.js';
 import { OPCODES } from './opcode.js';
-import type { DeflateCodec } from './permessage-deflate.js';
 import { isValidUtf8, Utf8Validator } from './utf8-validator.js';
 
 /** Where a {@link MessageReader} delivers what it read. Methods, not closures: one object per connection. */
@@ -47,6 +47,8 @@ export class MessageReader {
   private readonly limits: ReaderLimits;
   private readonly codec: DeflateCodec | undefined;
   private readonly chunks: Buffer[] = [];
+  /** Bytes of `chunks[0]` already used (an index, so a frame costs no slicing of it). */
+  private offset = 0;
   private buffered = 0;
   private state = HEADER;
   // The frame being read.
@@ -61,7 +63,6 @@ export class MessageReader {
   private messageBytes = 0;
   private readonly fragments: Buffer[] = [];
   private readonly validator = new Utf8Validator();
-  private validatedChunks = 0;
 
   constructor(
     isServer: boolean,
@@ -84,6 +85,7 @@ export class MessageReader {
   stop(): void {
     this.state = STOPPED;
     this.chunks.length = 0;
+    this.offset = 0;
     this.buffered = 0;
     this.fragments.length = 0;
   }
@@ -110,14 +112,18 @@ export class MessageReader {
   private readHeader(): boolean {
     if (this.buffered < 2) return false;
     let head = this.chunks[0]!;
-    if (head.length < 14 && this.chunks.length > 1) {
+    let p = this.offset;
+    if (head.length - p < 14 && this.chunks.length > 1) {
       // A header split across chunks (rare): join what is buffered.
+      this.chunks[0] = head.subarray(p);
       head = Buffer.concat(this.chunks, this.buffered);
       this.chunks.length = 1;
       this.chunks[0] = head;
+      this.offset = 0;
+      p = 0;
     }
-    const b0 = head[0]!;
-    const b1 = head[1]!;
+    const b0 = head[p]!;
+    const b1 = head[p + 1]!;
     const isMasked = (b1 & 0x80) !== 0;
     const len7 = b1 & 0x7f;
     const size = 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (isMasked ? 4 : 0);
@@ -129,15 +135,15 @@ export class MessageReader {
     let length = len7;
     let at = 2;
     if (len7 === 126) {
-      length = (head[2]! << 8) | head[3]!;
+      length = (head[p + 2]! << 8) | head[p + 3]!;
       at = 4;
     } else if (len7 === 127) {
-      const high = head.readUInt32BE(2);
+      const high = head.readUInt32BE(p + 2);
       // RFC 6455 5.2: the most significant bit must be 0.
       if (high > 0x7fff_ffff)
         return this.fail(CLOSE_CODES.PROTOCOL_ERROR, '64-bit length with MSB set');
       if (high > 0x1f_ffff) return this.fail(CLOSE_CODES.MESSAGE_TOO_BIG, 'frame too big');
-      length = high * TWO_POW_32 + head.readUInt32BE(6);
+      length = high * TWO_POW_32 + head.readUInt32BE(p + 6);
       at = 10;
     }
     if (opcode >= 0x8) {
@@ -175,20 +181,17 @@ export class MessageReader {
         this.messageOpcode = opcode;
         this.isCompressed = rsv1;
         this.messageBytes = 0;
-        if (rsv1) {
-          this.codec!.beginMessage();
-          this.validatedChunks = 0;
-        }
+        if (rsv1) this.codec!.beginMessage();
       }
       if (!this.isCompressed && this.messageBytes + length > this.limits.maxMessageBytes) {
         return this.fail(CLOSE_CODES.MESSAGE_TOO_BIG, 'message too big');
       }
     }
     if (isMasked) {
-      this.mask[0] = head[at]!;
-      this.mask[1] = head[at + 1]!;
-      this.mask[2] = head[at + 2]!;
-      this.mask[3] = head[at + 3]!;
+      this.mask[0] = head[p + at]!;
+      this.mask[1] = head[p + at + 1]!;
+      this.mask[2] = head[p + at + 2]!;
+      this.mask[3] = head[p + at + 3]!;
     }
     this.fin = fin;
     this.opcode = opcode;
@@ -210,21 +213,17 @@ export class MessageReader {
     const isText = this.messageOpcode === OPCODES.TEXT;
     if (this.isCompressed) {
       const codec = this.codec!;
+      if (!codec.push(payload))
+        return void this.fail(CLOSE_CODES.MESSAGE_TOO_BIG, 'message too big');
+      if (!this.fin) return;
       let data: Buffer | null;
       try {
-        if (!codec.push(payload))
-          return void this.fail(CLOSE_CODES.MESSAGE_TOO_BIG, 'message too big');
-        if (isText && !this.validateInflated(codec)) return;
-        if (!this.fin) return;
         data = codec.endMessage();
       } catch {
         return void this.fail(CLOSE_CODES.INVALID_PAYLOAD, 'invalid DEFLATE data');
       }
       if (data === null) return void this.fail(CLOSE_CODES.MESSAGE_TOO_BIG, 'message too big');
-      if (
-        isText &&
-        !(this.validator.push(data.subarray(this.validatedBytes(data))) && this.validator.end())
-      ) {
+      if (isText && !isValidUtf8(data)) {
         return void this.fail(CLOSE_CODES.INVALID_PAYLOAD, 'invalid UTF-8 in a text message');
       }
       this.deliver(data);
@@ -249,30 +248,6 @@ export class MessageReader {
     const data = Buffer.concat(this.fragments, this.messageBytes);
     this.fragments.length = 0;
     this.deliver(data);
-  }
-
-  // Inflated text is validated chunk by chunk as fragments arrive; what endMessage() adds
-  // past the chunks already seen is validated at the end.
-  private inflatedSeen = 0;
-
-  private validateInflated(codec: DeflateCodec): boolean {
-    const pending = codec.pending;
-    for (let i = this.validatedChunks; i < pending.length; i++) {
-      this.inflatedSeen += pending[i]!.length;
-      if (!this.validator.push(pending[i]!)) {
-        this.fail(CLOSE_CODES.INVALID_PAYLOAD, 'invalid UTF-8 in a text message');
-        return false;
-      }
-    }
-    this.validatedChunks = pending.length;
-    return true;
-  }
-
-  private validatedBytes(_data: Buffer): number {
-    const seen = this.inflatedSeen;
-    this.inflatedSeen = 0;
-    this.validatedChunks = 0;
-    return seen;
   }
 
   private deliver(data: Buffer): void {
@@ -306,35 +281,42 @@ export class MessageReader {
     return false;
   }
 
-  /** Drops `n` buffered bytes (a header). */
+  /** Drops `n` buffered bytes (a header, which always lies in the first chunk). */
   private skip(n: number): void {
     this.buffered -= n;
-    const first = this.chunks[0]!;
-    if (first.length === n) this.chunks.shift();
-    else this.chunks[0] = first.subarray(n);
+    this.offset += n;
+    if (this.offset === this.chunks[0]!.length) {
+      this.chunks.shift();
+      this.offset = 0;
+    }
   }
 
   /** Takes `n` buffered bytes as one Buffer: a view when they lie in one chunk, else a copy. */
   private consume(n: number): Buffer {
     this.buffered -= n;
     const first = this.chunks[0]!;
-    if (first.length === n) {
-      this.chunks.shift();
-      return first;
-    }
-    if (first.length > n) {
-      this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
+    const start = this.offset;
+    const available = first.length - start;
+    if (available >= n) {
+      const view = first.subarray(start, start + n);
+      if (available === n) {
+        this.chunks.shift();
+        this.offset = 0;
+      } else this.offset = start + n;
+      return view;
     }
     const out = Buffer.allocUnsafe(n);
-    let filled = 0;
+    first.copy(out, 0, start);
+    let filled = available;
+    this.chunks.shift();
+    this.offset = 0;
     while (filled < n) {
       const c = this.chunks[0]!;
       const take = Math.min(c.length, n - filled);
       c.copy(out, filled, 0, take);
       filled += take;
       if (take === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(take);
+      else this.offset = take;
     }
     return out;
   }

@@ -2,12 +2,13 @@ import type { Socket } from 'node:net';
 import { PingoraError } from '@pingora-ts/error';
 import { type Deadline, defaultWheel, type TimerWheel } from '@pingora-ts/timeout';
 import { CLOSE_CODES, isValidCloseCode } from './close-code.js';
+import { DeflateCodec } from './deflate-codec.js';
 import { parseExtensions } from './extension-header.js';
 import { FrameWriter } from './frame-writer.js';
 import { MessageReader, type MessageSink } from './message-reader.js';
 import { OPCODES } from './opcode.js';
 import { type ResolvedOptions, resolveOptions, type WebSocketOptions } from './options.js';
-import { DeflateCodec, PERMESSAGE_DEFLATE, readDeflateResponse } from './permessage-deflate.js';
+import { PERMESSAGE_DEFLATE, readDeflateResponse } from './permessage-deflate.js';
 import { WebSocketMessage } from './websocket-message.js';
 
 /** How a connection ended. */

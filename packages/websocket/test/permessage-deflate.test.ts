@@ -176,6 +176,34 @@ describe('DeflateCodec', () => {
     );
   });
 
+  it('inflates a stream of messages that refer back to earlier ones (context takeover)', () => {
+    fc.assert(
+      fc.property(fc.array(payload, { minLength: 1, maxLength: 5 }), (messages) => {
+        const sender = new DeflateCodec(
+          'server',
+          params(),
+          { compressor: 'fflate', threshold: 0 },
+          1 << 30,
+        );
+        const receiver = new DeflateCodec('client', params(), {}, 1 << 30);
+        for (const m of messages) {
+          receiver.beginMessage();
+          expect(receiver.push(sender.compress(m))).toBe(true);
+          expect(receiver.endMessage()?.equals(m)).toBe(true);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('compresses with a 256-byte window (8 bits, which zlib cannot) and stays inflatable', () => {
+    const codec = new DeflateCodec('server', params({ serverMaxWindowBits: 8 }), {}, 1 << 30);
+    const data = Buffer.from('abcdefgh'.repeat(500));
+    const z = codec.compress(data);
+    expect(z.length).toBeLessThan(data.length);
+    expect(zlibInflate([z], 9).equals(data)).toBe(true);
+  });
+
   it('returns null past the message limit', () => {
     const client = new DeflateCodec('client', params(), { threshold: 0 }, 1 << 30);
     const server = new DeflateCodec('server', params(), {}, 1000);
