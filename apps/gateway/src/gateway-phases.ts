@@ -48,6 +48,30 @@ export interface GatewayPhasesHost {
   readonly accessLog: Logger | undefined;
 }
 
+/**
+ * Keeps in `phases` only the optional phases `runtime` needs, taking them from `all` (what
+ * {@link gatewayPhases} built). The proxy skips an absent phase entirely: without a response
+ * body filter, a small response leaves in one corked write with its head; without a request
+ * body filter, a body streams upstream untouched. Called again on every reload; responses in
+ * flight keep the filters they started with.
+ */
+export function tailorPhases(
+  phases: ProxyHttp<GatewayCtx>,
+  all: ProxyHttp<GatewayCtx>,
+  runtime: GatewayRuntime,
+): void {
+  const routes = runtime.routes.map((r) => r.config);
+  if (routes.some((r) => r.max_body_bytes !== undefined)) {
+    phases.requestBodyFilter = all.requestBodyFilter;
+  } else delete phases.requestBodyFilter;
+  if (routes.some((r) => r.cache?.enabled === true)) {
+    phases.requestCacheFilter = all.requestCacheFilter;
+  } else delete phases.requestCacheFilter;
+  if (routes.some((r) => r.sse?.keepalive_seconds !== undefined)) {
+    phases.responseBodyFilter = all.responseBodyFilter;
+  } else delete phases.responseBodyFilter;
+}
+
 /** A request id we pass on as it came: short visible ASCII (not a header-injection vector). */
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 

@@ -2,14 +2,14 @@ import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { PingoraError } from '@pingora-ts/error';
 import { HttpServer } from '@pingora-ts/http-server';
-import { HttpProxy } from '@pingora-ts/proxy';
+import { HttpProxy, type ProxyHttp } from '@pingora-ts/proxy';
 import { type ListenerConfig, Server } from '@pingora-ts/server';
 import type { DestinationStream, Logger } from 'pino';
 import { adminHandler } from './admin/admin-handler.js';
 import type { GatewayConfig, ListenerConfigEntry } from './config/config-schema.js';
 import { issuesOf } from './config/load-config.js';
 import { ensureDevCertificate } from './dev-certificate.js';
-import { type GatewayCtx, gatewayPhases } from './gateway-phases.js';
+import { type GatewayCtx, gatewayPhases, tailorPhases } from './gateway-phases.js';
 import { h2Application } from './h2-application.js';
 import { GatewayMetrics } from './observability/gateway-metrics.js';
 import { createLogger } from './observability/logger.js';
@@ -73,6 +73,7 @@ export class Gateway {
   /** The logger (access logs and events). */
   readonly logger: Logger;
   private runtime: GatewayRuntime;
+  private readonly allPhases: ProxyHttp<GatewayCtx>;
   private readonly server: Server;
   private readonly options: GatewayOptions;
   private readonly baseDir: string;
@@ -100,10 +101,17 @@ export class Gateway {
     this.runtime = new GatewayRuntime(config, this.baseDir);
     this.metrics.watchRuntime(() => this.runtime);
     const accessLog = config.logging?.access_log === false ? undefined : this.logger;
-    this.proxy = new HttpProxy(
-      gatewayPhases({ current: () => this.runtime, metrics: this.metrics, accessLog }),
-      { maxRetries: GATEWAY_DEFAULTS.maxRetries, compression: true },
-    );
+    this.allPhases = gatewayPhases({
+      current: () => this.runtime,
+      metrics: this.metrics,
+      accessLog,
+    });
+    const phases = { ...this.allPhases };
+    tailorPhases(phases, this.allPhases, this.runtime);
+    this.proxy = new HttpProxy(phases, {
+      maxRetries: GATEWAY_DEFAULTS.maxRetries,
+      compression: true,
+    });
     this.server = new Server({
       reusePort: options.reusePort ?? GATEWAY_DEFAULTS.reusePort,
       log: (line) => this.logger.warn(line),
@@ -289,6 +297,7 @@ export class Gateway {
       this.logger.warn({ reason }, 'listeners or admin changed: they apply at the next restart');
     }
     next.start();
+    tailorPhases(this.proxy.phases, this.allPhases, next);
     this.runtime = next;
     this.reloadCounts.applied++;
     this.metrics.reloads.inc({ result: 'applied' });

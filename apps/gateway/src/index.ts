@@ -60,7 +60,12 @@ export {
   type GatewayOptions,
   type ReloadResult,
 } from './gateway.js';
-export { type GatewayCtx, type GatewayPhasesHost, gatewayPhases } from './gateway-phases.js';
+export {
+  type GatewayCtx,
+  type GatewayPhasesHost,
+  gatewayPhases,
+  tailorPhases,
+} from './gateway-phases.js';
 export { GatewayMetrics } from './observability/gateway-metrics.js';
 export { createLogger, type LoggingSettings } from './observability/logger.js';
 export { CorsPolicy, type CorsSettings } from './policy/cors-policy.js';
