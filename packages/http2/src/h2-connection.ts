@@ -2,7 +2,7 @@ import http2, { constants, type ServerHttp2Session, type ServerHttp2Stream } fro
 import type { Socket } from 'node:net';
 import { PingoraError } from '@pingora-ts/error';
 import type { TimerWheel } from '@pingora-ts/timeout';
-import { H2Session } from './h2-session.js';
+import { H2Session, type H2SessionContext } from './h2-session.js';
 import { requestFromH2 } from './header-translation.js';
 import type { ResolvedServerOptions } from './options.js';
 import { h2CodeName } from './stream-error.js';
@@ -39,12 +39,24 @@ export class H2Connection {
   private windowStart: number;
   private isShutDown = false;
   private wasCutOff = false;
+  /** Shared by every stream of the connection. */
+  private readonly sessionContext: H2SessionContext;
 
   /** @internal */
   constructor(socket: Socket, context: H2ConnectionContext) {
     this.socket = socket;
     this.context = context;
     this.windowStart = context.clock();
+    this.sessionContext = {
+      socket,
+      wheel: context.wheel,
+      writeTimeoutMs: context.options.writeTimeoutMs,
+      onClose: (session) => {
+        if (session.stream.rstCode !== constants.NGHTTP2_NO_ERROR && !session.wasResetLocally) {
+          this.countReset();
+        }
+      },
+    };
     const o = context.options;
     this.session = http2.performServerHandshake(socket, {
       settings: {
@@ -132,16 +144,7 @@ export class H2Connection {
     }
     const request = requestFromH2(raw);
     const isDone = (flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0;
-    const session = new H2Session(stream, request, isDone, {
-      socket: this.socket,
-      wheel: this.context.wheel,
-      writeTimeoutMs: o.writeTimeoutMs,
-    });
-    stream.once('close', () => {
-      if (stream.rstCode !== constants.NGHTTP2_NO_ERROR && !session.wasResetLocally) {
-        this.countReset();
-      }
-    });
+    const session = new H2Session(stream, request, isDone, this.sessionContext);
     this.inFlight++;
     void this.run(session).finally(() => {
       this.inFlight--;

@@ -65,6 +65,8 @@ export class H2Connector {
   private readonly chose1 = new Set<string>();
   private readonly h1Pool = new ConnectionPool<Socket>();
   private readonly h1: HttpConnector;
+  /** Pool keys by peer object: a key is a SHA-256, not worth computing per request. */
+  private readonly keys = new WeakMap<H2Peer, string>();
   private isClosed = false;
 
   constructor(options: H2ConnectorOptions = {}) {
@@ -85,7 +87,7 @@ export class H2Connector {
    */
   async request(peer: H2Peer, init: RequestInit = {}): Promise<H2UpstreamResponse> {
     if (this.isClosed) throw new TypeError('H2Connector is closed');
-    const key = h2PeerKey(peer);
+    const key = this.keyOf(peer);
     if (this.speaksH1(peer, key)) return this.requestH1(peer, init);
     const headers = new HeaderMap(
       init.headers === undefined
@@ -146,6 +148,15 @@ export class H2Connector {
     this.h1.close();
     this.h1Pool.close();
     if (this.ownsWheel) this.wheel.close();
+  }
+
+  private keyOf(peer: H2Peer): string {
+    let key = this.keys.get(peer);
+    if (key === undefined) {
+      key = h2PeerKey(peer);
+      this.keys.set(peer, key);
+    }
+    return key;
   }
 
   private speaksH1(peer: H2Peer, key: string): boolean {

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { PingoraError } from '@pingora-ts/error';
 import { HeaderMap, type RequestHeader, ResponseHeader } from '@pingora-ts/http-parser';
 import type { TimerWheel } from '@pingora-ts/timeout';
-import { fieldsToH2, responseToH2, withoutHopByHop } from './header-translation.js';
+import { appendH2Fields, fieldsToH2, withoutHopByHop } from './header-translation.js';
 import { clientResetError } from './stream-error.js';
 import { readStream } from './stream-reader.js';
 import { resetStream } from './stream-reset.js';
@@ -34,6 +34,8 @@ export interface H2SessionContext {
   readonly socket: Socket;
   readonly wheel: TimerWheel;
   readonly writeTimeoutMs: number;
+  /** Called once when the stream closed. */
+  readonly onClose: (session: H2Session) => void;
 }
 
 /**
@@ -53,12 +55,12 @@ export class H2Session {
   readonly socket: Socket;
   /** The node:http2 stream underneath. */
   readonly stream: ServerHttp2Stream;
-  /** Aborted when the stream closes before the response ended (client reset, connection lost). */
-  readonly signal: AbortSignal;
   /** The response head once written (`version` reads `HTTP/1.1`, `reason` is empty). */
   response: ResponseHeader | undefined;
   private readonly context: H2SessionContext;
-  private readonly controller = new AbortController();
+  // Made on first use of `signal`: most exchanges never ask.
+  private controller: AbortController | undefined;
+  private closeReason: PingoraError | undefined;
   private hasNoBody = false;
   private isEnded = false;
   private isRequestDone: boolean;
@@ -79,19 +81,16 @@ export class H2Session {
     this.socket = context.socket;
     this.context = context;
     this.isRequestDone = isRequestDone;
-    this.signal = this.controller.signal;
-    stream.on('wantTrailers', () => {
-      // An empty block makes node:http2 send an empty DATA frame with END_STREAM instead.
-      stream.sendTrailers(this.trailers ?? {});
-    });
-    stream.once('close', () => {
-      if (this.headTimer !== undefined) clearImmediate(this.headTimer);
-      if (!this.isEnded || stream.rstCode !== constants.NGHTTP2_NO_ERROR) {
-        this.controller.abort(clientResetError(stream.rstCode ?? constants.NGHTTP2_CANCEL));
-      }
-    });
-    // Errors surface through the calls that hit them; an unheard 'error' must not crash.
-    stream.on('error', () => {});
+    stream.once('close', () => this.onClose());
+  }
+
+  /** Aborted when the stream closes before the response ended (client reset, connection lost). */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.closeReason !== undefined) this.controller.abort(this.closeReason);
+    }
+    return this.controller.signal;
   }
 
   /** True when the response is complete (ended, or the stream was aborted). */
@@ -130,25 +129,12 @@ export class H2Session {
    * with END_STREAM, which is what a gRPC "trailers-only" answer relayed from upstream must be.
    */
   async writeHead(status: number, headers?: HeadersInit, _reason?: string): Promise<void> {
-    if (this.response !== undefined) throw new TypeError('response head already written');
-    if (status === 101) throw new TypeError('HTTP/2 has no 101 Switching Protocols (RFC 9113 8.6)');
-    const h = toHeaderMap(headers);
-    if (this.stream.destroyed) throw goneError();
-    if (status >= 100 && status < 200) {
-      this.stream.additionalHeaders(responseToH2(status, h));
-      return;
-    }
-    this.hasNoBody = this.request.method === 'HEAD' || NO_BODY_STATUS(status);
-    this.response = new ResponseHeader(status, '', 'HTTP/1.1', withoutHopByHop(h));
-    this.pendingHead = responseToH2(status, h);
-    if (this.hasNoBody) {
-      this.flushHead(true);
-      this.isEnded = true;
-    } else {
+    if (!this.startHead(status, toHeaderMap(headers))) return;
+    if (this.pendingHead !== undefined) {
       this.headTimer = setImmediate(() => {
         this.headTimer = undefined;
         try {
-          this.flushHead(false);
+          this.flushHead(false, true);
         } catch {
           this.abort();
         }
@@ -161,7 +147,8 @@ export class H2Session {
     if (this.response === undefined) await this.writeHead(200);
     if (this.hasNoBody || chunk.length === 0) return;
     if (this.stream.destroyed || this.stream.writableEnded) throw goneError();
-    this.flushHead(false);
+    // More body or trailers may follow: keep the stream open for trailers.
+    this.flushHead(false, true);
     if (!this.stream.write(chunk)) await this.drained();
   }
 
@@ -170,34 +157,11 @@ export class H2Session {
     if (this.isEnded) return;
     const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     if (this.response === undefined) {
-      await this.writeHead(200, new HeaderMap([['content-length', String(data?.length ?? 0)]]));
+      const h = new HeaderMap();
+      h.append('content-length', String(data?.length ?? 0));
+      this.startHead(200, h);
     }
-    if (data !== undefined && data.length > 0) await this.write(data);
-    this.isEnded = true;
-    if (this.pendingHead !== undefined && this.trailers === undefined) {
-      // Nothing else to send: the head carries END_STREAM.
-      this.flushHead(true);
-      return;
-    }
-    this.flushHead(false);
-    if (!this.stream.destroyed && !this.stream.writableEnded) this.stream.end();
-  }
-
-  private flushHead(endStream: boolean): void {
-    const head = this.pendingHead;
-    if (head === undefined) return;
-    this.pendingHead = undefined;
-    if (this.headTimer !== undefined) {
-      clearImmediate(this.headTimer);
-      this.headTimer = undefined;
-    }
-    if (this.stream.destroyed) throw goneError();
-    try {
-      this.stream.respond(head, { endStream, waitForTrailers: !endStream });
-    } catch (error) {
-      if (this.stream.destroyed) throw goneError();
-      throw PingoraError.because('InvalidHTTPHeader', 'writing an HTTP/2 response head', error);
-    }
+    this.finish(data);
   }
 
   /** Writes a whole response: status, headers, and a body with its Content-Length. */
@@ -208,11 +172,11 @@ export class H2Session {
   ): Promise<void> {
     const data = typeof body === 'string' ? Buffer.from(body) : body;
     const h = toHeaderMap(headers);
-    if (!h.has('content-length') && !NO_BODY_STATUS(status)) {
-      h.set('content-length', String(data.length));
+    if (!NO_BODY_STATUS(status) && !h.has('content-length')) {
+      h.append('content-length', String(data.length));
     }
-    await this.writeHead(status, h);
-    await this.end(data);
+    if (!this.startHead(status, h)) return;
+    this.finish(data);
   }
 
   /**
@@ -221,9 +185,9 @@ export class H2Session {
    */
   async writeTrailers(trailers: HeadersInit): Promise<void> {
     if (this.isEnded) throw new TypeError('response already ended');
-    if (this.response === undefined) await this.writeHead(200);
     this.trailers = fieldsToH2(toHeaderMap(trailers));
-    await this.end();
+    if (this.response === undefined) this.startHead(200, new HeaderMap());
+    this.finish(undefined);
   }
 
   /**
@@ -236,6 +200,78 @@ export class H2Session {
     if (this.stream.destroyed) return;
     this.isLocallyReset = true;
     resetStream(this.stream, code);
+  }
+
+  /**
+   * Takes the head: validates, records `response`, and holds the HEADERS frame back
+   * (`pendingHead`) unless nothing can follow it (HEAD, 204, 304: sent now with END_STREAM).
+   * Returns false for a 1xx, which went out at once as an informational head.
+   */
+  private startHead(status: number, h: HeaderMap): boolean {
+    if (this.response !== undefined) throw new TypeError('response head already written');
+    if (status === 101) throw new TypeError('HTTP/2 has no 101 Switching Protocols (RFC 9113 8.6)');
+    if (this.stream.destroyed) throw goneError();
+    const clean = withoutHopByHop(h);
+    if (status >= 100 && status < 200) {
+      this.stream.additionalHeaders(appendH2Fields(clean, { ':status': status }));
+      return false;
+    }
+    this.hasNoBody = this.request.method === 'HEAD' || NO_BODY_STATUS(status);
+    this.response = new ResponseHeader(status, '', 'HTTP/1.1', clean);
+    this.pendingHead = appendH2Fields(clean, { ':status': status });
+    if (this.hasNoBody) {
+      this.isEnded = true;
+      this.flushHead(true, false);
+    }
+    return true;
+  }
+
+  /** Sends what is left: the held head, `data`, END_STREAM (after trailers, when given). */
+  private finish(data: Uint8Array | undefined): void {
+    if (this.isEnded) return;
+    this.isEnded = true;
+    const hasData = data !== undefined && data.length > 0 && !this.hasNoBody;
+    const wantsTrailers = this.trailers !== undefined;
+    if (this.pendingHead !== undefined) {
+      // Head, body and end in as few frames as node:http2 allows: HEADERS (+END_STREAM when
+      // nothing follows), DATA with END_STREAM, or HEADERS for the trailers.
+      this.flushHead(!hasData && !wantsTrailers, wantsTrailers);
+    }
+    if (this.stream.destroyed || this.stream.writableEnded) return;
+    if (hasData) this.stream.end(data);
+    else this.stream.end();
+  }
+
+  private flushHead(endStream: boolean, waitForTrailers: boolean): void {
+    const head = this.pendingHead;
+    if (head === undefined) return;
+    this.pendingHead = undefined;
+    if (this.headTimer !== undefined) {
+      clearImmediate(this.headTimer);
+      this.headTimer = undefined;
+    }
+    if (this.stream.destroyed) throw goneError();
+    const options = { endStream, waitForTrailers: waitForTrailers && !endStream };
+    if (options.waitForTrailers) {
+      // An empty block makes node:http2 send an empty DATA frame with END_STREAM instead.
+      this.stream.once('wantTrailers', () => this.stream.sendTrailers(this.trailers ?? {}));
+    }
+    try {
+      this.stream.respond(head, options);
+    } catch (error) {
+      if (this.stream.destroyed) throw goneError();
+      throw PingoraError.because('InvalidHTTPHeader', 'writing an HTTP/2 response head', error);
+    }
+  }
+
+  private onClose(): void {
+    if (this.headTimer !== undefined) clearImmediate(this.headTimer);
+    const code = this.stream.rstCode ?? constants.NGHTTP2_CANCEL;
+    if (!this.isEnded || code !== constants.NGHTTP2_NO_ERROR) {
+      this.closeReason = clientResetError(code);
+      this.controller?.abort(this.closeReason);
+    }
+    this.context.onClose(this);
   }
 
   private drained(): Promise<void> {

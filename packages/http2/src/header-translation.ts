@@ -14,6 +14,9 @@ const CONNECTION_SPECIFIC = new Set([
   'upgrade',
 ]);
 
+/** Lengths of the names above and of `te`. */
+const HOP_LENGTHS = new Set([2, 7, 10, 16, 17]);
+
 /** Lower-cased tokens of every Connection field: more hop-by-hop fields (RFC 9110 7.6.1). */
 function connectionTokens(headers: HeaderMap): string[] {
   const out: string[] = [];
@@ -50,14 +53,17 @@ export function withoutHopByHop(headers: HeaderMap): HeaderMap {
   for (let i = 0; i < headers.names.length; i++) {
     const name = headers.names[i] as string;
     const value = headers.values[i] as string;
-    const lower = name.toLowerCase();
-    if (CONNECTION_SPECIFIC.has(lower) || listed?.includes(lower) === true) continue;
-    if (lower === 'te') {
-      if (asksForTrailers(value)) {
-        names.push('te');
-        values.push('trailers');
+    // Most names cannot be hop-by-hop by their length alone: no lower-casing for them.
+    if (HOP_LENGTHS.has(name.length) || listed !== undefined) {
+      const lower = name.toLowerCase();
+      if (CONNECTION_SPECIFIC.has(lower) || listed?.includes(lower) === true) continue;
+      if (lower === 'te') {
+        if (asksForTrailers(value)) {
+          names.push('te');
+          values.push('trailers');
+        }
+        continue;
       }
-      continue;
     }
     names.push(name);
     values.push(value);
@@ -135,6 +141,16 @@ export function requestFromH2(raw: readonly string[]): RequestHeader {
       cookie = cookie === undefined ? value : `${cookie}; ${value}`;
       continue;
     }
+    // nghttp2 delivers lower-case names and refuses connection-specific fields (RFC 9113
+    // 8.2.2); `te` may still carry more than `trailers`.
+    if (name === 'te') {
+      if (asksForTrailers(value)) {
+        names.push('te');
+        values.push('trailers');
+      }
+      continue;
+    }
+    if (CONNECTION_SPECIFIC.has(name)) continue;
     names.push(name);
     values.push(value);
   }
@@ -147,12 +163,7 @@ export function requestFromH2(raw: readonly string[]): RequestHeader {
     values.unshift(authority);
   }
   const target = method === 'CONNECT' ? (authority ?? '') : (path ?? '/');
-  return new RequestHeader(
-    method,
-    target,
-    'HTTP/1.1',
-    withoutHopByHop(HeaderMap.fromValidated(names, values)),
-  );
+  return new RequestHeader(method, target, 'HTTP/1.1', HeaderMap.fromValidated(names, values));
 }
 
 /**
@@ -160,8 +171,7 @@ export function requestFromH2(raw: readonly string[]): RequestHeader {
  * lower-cased (RFC 9113 8.3.2: there is no reason phrase).
  */
 export function responseToH2(status: number, headers: HeaderMap): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = { ':status': status };
-  return fieldsToH2(headers, out);
+  return appendH2Fields(withoutHopByHop(headers), { ':status': status });
 }
 
 /**
@@ -169,10 +179,18 @@ export function responseToH2(status: number, headers: HeaderMap): OutgoingHttpHe
  * hop-by-hop fields dropped, duplicates kept.
  */
 export function fieldsToH2(headers: HeaderMap, out: OutgoingHttpHeaders = {}): OutgoingHttpHeaders {
-  const clean = withoutHopByHop(headers);
+  return appendH2Fields(withoutHopByHop(headers), out);
+}
+
+/**
+ * Adds fields already free of hop-by-hop ones to a node:http2 headers object, lower-cased
+ * (RFC 9113 8.2.1); `te` is left out (a request field only, RFC 9110 10.1.4).
+ * @internal
+ */
+export function appendH2Fields(clean: HeaderMap, out: OutgoingHttpHeaders): OutgoingHttpHeaders {
   for (let i = 0; i < clean.names.length; i++) {
     const lower = (clean.names[i] as string).toLowerCase();
-    if (lower === 'te') continue; // a request field only (RFC 9110 10.1.4)
+    if (lower === 'te') continue;
     addField(out, lower, clean.values[i] as string);
   }
   return out;

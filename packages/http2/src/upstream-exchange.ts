@@ -79,91 +79,157 @@ export async function exchange(
   headers: OutgoingHttpHeaders,
   body: RequestBody | undefined,
 ): Promise<H2UpstreamResponse> {
-  const conn = ctx.conn;
   let stream: ClientHttp2Stream;
   try {
-    stream = conn.session.request(headers, { endStream: body === undefined });
+    stream = ctx.conn.session.request(headers, { endStream: body === undefined });
   } catch (error) {
-    conn.release();
+    ctx.conn.release();
     throw connectionGoneError('opening an HTTP/2 stream', 'upstream', error);
   }
-  stream.on('error', () => {});
-  stream.once('close', () => conn.release());
-  const failed = (what: string) => closedError(ctx, stream, what);
-
+  const exchange = new UpstreamStream(ctx, stream);
   if (body instanceof Uint8Array) stream.end(body);
   else if (body !== undefined) void sendBody(stream, body, ctx);
+  return exchange.response();
+}
 
-  let endedWithHead: () => void = () => {};
-  const trailers = new Promise<HeaderMap>((resolve, reject) => {
-    // A head with END_STREAM (no body, no trailers; gRPC's trailers-only form) has none.
-    endedWithHead = () => resolve(new HeaderMap());
-    stream.once('trailers', (fields) => resolve(fieldsFromH2(fields)));
-    stream.once('close', () => {
-      if (stream.rstCode === constants.NGHTTP2_NO_ERROR && stream.readableEnded)
-        resolve(new HeaderMap());
-      else reject(failed('waiting for trailers'));
-    });
-  });
-  trailers.catch(() => {});
+/**
+ * One upstream stream as an {@link H2UpstreamResponse}: a single listener per event (response,
+ * trailers, close) for the whole exchange, and a trailers promise made only when asked for.
+ */
+class UpstreamStream implements H2UpstreamResponse {
+  head!: ResponseHeader;
+  status = 0;
+  private bodyStream: AsyncIterable<Uint8Array> | undefined;
+  readonly isReused: boolean;
+  readonly protocol = 'h2' as const;
+  private readonly ctx: ExchangeContext;
+  private readonly stream: ClientHttp2Stream;
+  private onHead: ((error: PingoraError | undefined) => void) | undefined;
+  private trailerFields: HeaderMap | undefined;
+  private trailerError: PingoraError | undefined;
+  private trailerWaiter: { resolve(h: HeaderMap): void; reject(e: PingoraError): void } | undefined;
+  private trailerPromise: Promise<HeaderMap> | undefined;
 
-  const head = await new Promise<ResponseHeader>((resolve, reject) => {
-    const done = (error?: PingoraError, value?: ResponseHeader) => {
-      timer.cancel();
-      stream.off('response', onResponse);
-      stream.off('close', onClose);
-      if (error !== undefined) reject(error);
-      else resolve(value as ResponseHeader);
-    };
-    const onResponse = (_h: unknown, flags: number, raw: string[]) => {
-      if ((flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0) endedWithHead();
-      done(undefined, responseFromH2(raw));
-    };
-    const onClose = () => done(failed('waiting for the response head'));
-    const timer = ctx.wheel.deadline(ctx.readTimeoutMs, () => {
-      done(
-        PingoraError.explain('ReadTimedout', `no response head within ${ctx.readTimeoutMs} ms`, {
-          source: 'upstream',
-        }),
-      );
-      resetStream(stream, constants.NGHTTP2_CANCEL);
-    });
-    stream.on('response', onResponse);
-    stream.once('close', onClose);
-  });
+  constructor(ctx: ExchangeContext, stream: ClientHttp2Stream) {
+    this.ctx = ctx;
+    this.isReused = ctx.isReused;
+    this.stream = stream;
+    stream.on('error', () => {});
+    stream.once('close', () => this.onClose());
+    stream.once('response', (_h, flags: number, raw: string[]) => this.onResponse(flags, raw));
+    stream.once('trailers', (fields) => this.settleTrailers(fieldsFromH2(fields), undefined));
+  }
 
-  const bodyStream = readStream(
-    stream,
-    {
-      closed: () => failed('reading the response body'),
-      timedOut: () => {
-        resetStream(stream, constants.NGHTTP2_CANCEL);
-        return PingoraError.explain(
-          'ReadTimedout',
-          `no response bytes within ${ctx.readTimeoutMs} ms`,
-          { source: 'upstream' },
+  /** Waits for the head, then returns `this` as the response. */
+  response(): Promise<H2UpstreamResponse> {
+    return new Promise<H2UpstreamResponse>((resolve, reject) => {
+      const timer = this.ctx.wheel.deadline(this.ctx.readTimeoutMs, () => {
+        this.onHead?.(
+          PingoraError.explain(
+            'ReadTimedout',
+            `no response head within ${this.ctx.readTimeoutMs} ms`,
+            {
+              source: 'upstream',
+            },
+          ),
         );
-      },
-    },
-    ctx.wheel,
-    ctx.readTimeoutMs,
-  );
-  return {
-    head,
-    status: head.status,
-    body: bodyStream,
-    isReused: ctx.isReused,
-    protocol: 'h2',
-    trailers,
-    close: () => {
-      if (!stream.destroyed) resetStream(stream, constants.NGHTTP2_CANCEL);
-    },
-    bytes: async () => {
-      const parts: Uint8Array[] = [];
-      for await (const part of bodyStream) parts.push(part);
-      return Buffer.concat(parts);
-    },
-  };
+        resetStream(this.stream, constants.NGHTTP2_CANCEL);
+      });
+      this.onHead = (error) => {
+        this.onHead = undefined;
+        timer.cancel();
+        if (error === undefined) resolve(this);
+        else reject(error);
+      };
+    });
+  }
+
+  /** Trailer fields (empty when none came); rejects when the stream failed. */
+  get trailers(): Promise<HeaderMap> {
+    if (this.trailerPromise === undefined) {
+      if (this.trailerFields !== undefined)
+        this.trailerPromise = Promise.resolve(this.trailerFields);
+      else if (this.trailerError !== undefined)
+        this.trailerPromise = Promise.reject(this.trailerError);
+      else {
+        this.trailerPromise = new Promise<HeaderMap>((resolve, reject) => {
+          this.trailerWaiter = { resolve, reject };
+        });
+      }
+      this.trailerPromise.catch(() => {});
+    }
+    return this.trailerPromise;
+  }
+
+  /** The body, read with flow control (made on first use). */
+  get body(): AsyncIterable<Uint8Array> {
+    if (this.bodyStream === undefined) {
+      const stream = this.stream;
+      const ctx = this.ctx;
+      this.bodyStream = readStream(
+        stream,
+        {
+          closed: () => this.failure('reading the response body'),
+          timedOut: () => {
+            resetStream(stream, constants.NGHTTP2_CANCEL);
+            return PingoraError.explain(
+              'ReadTimedout',
+              `no response bytes within ${ctx.readTimeoutMs} ms`,
+              { source: 'upstream' },
+            );
+          },
+        },
+        ctx.wheel,
+        ctx.readTimeoutMs,
+      );
+    }
+    return this.bodyStream;
+  }
+
+  async bytes(): Promise<Buffer> {
+    const parts: Uint8Array[] = [];
+    for await (const part of this.body) parts.push(part);
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+  }
+
+  close(): void {
+    resetStream(this.stream, constants.NGHTTP2_CANCEL);
+  }
+
+  private onResponse(flags: number, raw: string[]): void {
+    const head = responseFromH2(raw);
+    this.head = head;
+    this.status = head.status;
+    // A head with END_STREAM (no body, no trailers; gRPC's trailers-only form) has none.
+    if ((flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0)
+      this.settleTrailers(new HeaderMap(), undefined);
+    this.onHead?.(undefined);
+  }
+
+  private onClose(): void {
+    this.ctx.conn.release();
+    this.onHead?.(this.failure('waiting for the response head'));
+    if (this.stream.rstCode === constants.NGHTTP2_NO_ERROR && this.stream.readableEnded) {
+      this.settleTrailers(new HeaderMap(), undefined);
+    } else {
+      this.settleTrailers(undefined, this.failure('waiting for trailers'));
+    }
+  }
+
+  private settleTrailers(fields: HeaderMap | undefined, error: PingoraError | undefined): void {
+    if (this.trailerFields !== undefined || this.trailerError !== undefined) return;
+    this.trailerFields = fields;
+    this.trailerError = error;
+    const waiter = this.trailerWaiter;
+    this.trailerWaiter = undefined;
+    if (waiter === undefined) return;
+    if (fields !== undefined) waiter.resolve(fields);
+    else if (error !== undefined) waiter.reject(error);
+  }
+
+  private failure(what: string): PingoraError {
+    return closedError(this.ctx, this.stream, what);
+  }
 }
 
 /** Streams a request body with backpressure; a failing source resets the stream (CANCEL). */
