@@ -1,6 +1,8 @@
 // One echo server process for the benchmark: `ours` (@pingora-ts/websocket on
-// @pingora-ts/http-server) or `ws`, each listening twice on 127.0.0.1 (without and with
-// permessage-deflate, default settings on both). Prints its ports as one JSON line.
+// @pingora-ts/http-server) or `ws`, each listening on 127.0.0.1 without and with
+// permessage-deflate (default settings on both: level 1 for ours, zlib's default 6 for ws),
+// and once more with the same level as ws (6; ws's port is the same server). Prints its ports
+// as one JSON line.
 import type { AddressInfo } from 'node:net';
 import { HttpServer } from '@pingora-ts/http-server';
 import { acceptWebSocket } from '@pingora-ts/websocket';
@@ -8,10 +10,11 @@ import { WebSocketServer } from 'ws';
 
 const which = process.argv[2];
 
-async function ours(deflate: boolean): Promise<number> {
+async function ours(deflate: boolean, level?: number): Promise<number> {
+  const perMessageDeflate = deflate && level !== undefined ? { level } : deflate;
   const server = new HttpServer({
     handler: async (session) => {
-      const ws = await acceptWebSocket(session, { perMessageDeflate: deflate });
+      const ws = await acceptWebSocket(session, { perMessageDeflate });
       for await (const m of ws) await ws.send(m.data, { binary: m.isBinary });
     },
   });
@@ -30,4 +33,5 @@ async function wsServer(deflate: boolean): Promise<number> {
 const start = which === 'ours' ? ours : wsServer;
 const plain = await start(false);
 const deflate = await start(true);
-process.stdout.write(`${JSON.stringify({ plain, deflate })}\n`);
+const deflate6 = which === 'ours' ? await ours(true, 6) : deflate;
+process.stdout.write(`${JSON.stringify({ plain, deflate, deflate6 })}\n`);

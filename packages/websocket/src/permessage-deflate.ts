@@ -12,7 +12,7 @@ export interface PerMessageDeflateOptions {
    * its own, which any peer accepts (a sender never has to refer back), at native speed.
    * `fflate` keeps one compressor for the connection when context takeover is agreed, so a
    * stream of similar messages compresses better, at two to three times zlib's CPU cost.
-   * Incoming messages are always inflated by fflate, with or without context takeover.
+   * Incoming messages are inflated by node:zlib either way.
    */
   compressor?: 'zlib' | 'fflate';
   /** Compression level 1 (fastest) to 9 (smallest); 0 stores. */

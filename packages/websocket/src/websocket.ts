@@ -283,9 +283,9 @@ export class WebSocket implements AsyncIterable<WebSocketMessage>, MessageSink {
   onClose(code: number, reason: string): void {
     this.closeInfo = { code, reason, wasClean: true };
     if (!this.isCloseSent) {
-      // RFC 6455 5.5.1: answer with a close frame, echoing the code.
+      // RFC 6455 5.5.1: answer with a close frame, echoing the code (and the reason).
       this.state = 'closing';
-      this.sendClose(code === CLOSE_CODES.NO_STATUS ? 0 : code, '');
+      this.sendClose(code === CLOSE_CODES.NO_STATUS ? 0 : code, reason);
     }
     this.endIterator();
     // RFC 6455 7.1.1: the server closes the TCP connection first; a client waits for that,

@@ -167,7 +167,7 @@ for (const deflate of [false, true]) {
         await echo(ws);
       });
       client.close(4002, 'client bye');
-      expect(await closed).toEqual({ code: 4002, reason: '' });
+      expect(await closed).toEqual({ code: 4002, reason: 'client bye' });
       expect(await serverSide!.closed).toMatchObject({
         code: 4002,
         reason: 'client bye',
