@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JwtVerifier } from '../src/index.js';
 import { type GatewayUnderTest, startGateway } from './helpers/gateway-under-test.js';
 import { trackHandles } from './helpers/leak-check.js';
 import { type Origin, startOrigin } from './helpers/origin.js';
@@ -181,5 +182,42 @@ describe('JWT authentication', () => {
     expect((await call('/limited', bob)).status).toBe(200);
     // Unauthenticated requests are refused before they could use anyone's quota.
     expect((await call('/limited')).status).toBe(401);
+  });
+});
+
+describe('JwtVerifier', () => {
+  it('remembers a verified token (no key lookup) until its exp at most; never a refused one', async () => {
+    let now = Date.now();
+    let served = 0;
+    const keys = createServer((_req, res) => {
+      served++;
+      res.end(JSON.stringify({ keys: jwksKeys }));
+    });
+    await new Promise<void>((resolve) => keys.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(keys.address() as AddressInfo).port}/jwks`;
+    // jose forgets the key set at once (max age 1 ms): every real verification fetches it.
+    const verifier = new JwtVerifier(
+      'r',
+      { jwks_url: url, jwks_max_age_seconds: 0.001, jwks_cooldown_seconds: 0 },
+      () => now,
+    );
+    const token = await sign('RS256', rsa.privateKey, {}, { kid: 'k1', exp: '90s' });
+    expect((await verifier.verify(`Bearer ${token}`)).isValid).toBe(true);
+    expect(served).toBe(1);
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await verifier.verify(`Bearer ${token}`)).isValid).toBe(true);
+    expect(served).toBe(1);
+    // After the remembering time (60 s) the signature is checked again: the key set is fetched.
+    now += 61_000;
+    expect((await verifier.verify(`Bearer ${token}`)).isValid).toBe(true);
+    expect(served).toBe(2);
+    // Past exp (90 s) by the injected clock: refused, whatever was remembered.
+    now += 30_000;
+    expect((await verifier.verify(`Bearer ${token}`)).isValid).toBe(false);
+    const bad = `${token.slice(0, -4)}AAAA`;
+    now -= 30_000;
+    expect((await verifier.verify(`Bearer ${bad}`)).isValid).toBe(false);
+    expect((await verifier.verify(`Bearer ${bad}`)).isValid).toBe(false);
+    await new Promise<void>((resolve) => keys.close(() => resolve()));
   });
 });

@@ -1,3 +1,4 @@
+import { Lru } from '@pingora-ts/lru';
 import {
   type CryptoKey,
   createRemoteJWKSet,
@@ -30,6 +31,11 @@ export const JWT_DEFAULTS = {
   jwksCooldownSeconds: 30,
   jwksMaxAgeSeconds: 600,
   clockToleranceSeconds: 0,
+  // A client sends the same token with every request until it expires: a verified token is
+  // remembered (never past its exp) so that the signature is checked once a minute per token,
+  // not per request. A key removed from a JWKS stops tokens it signed within this time.
+  verifiedCacheSeconds: 60,
+  verifiedCacheSize: 10_000,
 } as const;
 
 /** The outcome of {@link JwtVerifier.verify}. */
@@ -52,9 +58,15 @@ export class JwtVerifier {
   private readonly settings: JwtSettings;
   private readonly realm: string;
   private key: JWTVerifyGetKey | Uint8Array | CryptoKey | undefined;
+  private readonly verified = new Lru<string, { claims: JWTPayload; until: number }>({
+    maxCount: JWT_DEFAULTS.verifiedCacheSize,
+  });
+  private readonly now: () => number;
   private keyPromise: Promise<CryptoKey> | undefined;
 
-  constructor(realm: string, settings: JwtSettings) {
+  /** `now` (ms since the epoch) bounds how long a verified token is remembered. */
+  constructor(realm: string, settings: JwtSettings, now: () => number = Date.now) {
+    this.now = now;
     this.realm = realm.replace(/["\\]/g, '');
     this.settings = settings;
     if (settings.secret !== undefined) {
@@ -78,6 +90,12 @@ export class JwtVerifier {
         reason: 'missing bearer token',
       };
     }
+    const token = match[1] as string;
+    const remembered = this.verified.get(token);
+    if (remembered !== undefined) {
+      if (this.now() < remembered.until) return { isValid: true, claims: remembered.claims };
+      this.verified.delete(token);
+    }
     try {
       const key = await this.resolveKey();
       const s = this.settings;
@@ -87,11 +105,15 @@ export class JwtVerifier {
         ...(s.audience === undefined ? {} : { audience: s.audience }),
         ...(s.required_claims === undefined ? {} : { requiredClaims: [...s.required_claims] }),
         clockTolerance: s.clock_tolerance_seconds ?? JWT_DEFAULTS.clockToleranceSeconds,
+        currentDate: new Date(this.now()),
       };
       const { payload } =
         typeof key === 'function'
-          ? await jwtVerify(match[1] as string, key, options)
-          : await jwtVerify(match[1] as string, key, options);
+          ? await jwtVerify(token, key, options)
+          : await jwtVerify(token, key, options);
+      let until = this.now() + JWT_DEFAULTS.verifiedCacheSeconds * 1000;
+      if (payload.exp !== undefined) until = Math.min(until, payload.exp * 1000);
+      this.verified.set(token, { claims: payload, until });
       return { isValid: true, claims: payload };
     } catch (error) {
       const reason = describe(error);
