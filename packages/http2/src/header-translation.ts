@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { OutgoingHttpHeaders } from 'node:http2';
 import { HeaderMap, RequestHeader, ResponseHeader } from '@pingora-ts/http-parser';
 
@@ -197,15 +198,18 @@ export function appendH2Fields(clean: HeaderMap, out: OutgoingHttpHeaders): Outg
 }
 
 /**
- * The HTTP/1.1 view of an HTTP/2 response header block: status from `:status`, fields in
- * order without pseudo-headers. `raw` is node:http2's flat `[name, value, ...]` list.
+ * The HTTP/1.1 view of an HTTP/2 response header block: status from `:status`, the
+ * registered reason phrase, fields in order without pseudo-headers. `raw` is node:http2's flat `[name, value, ...]` list.
  */
 export function responseFromH2(raw: readonly string[]): ResponseHeader {
   let status = 0;
   const fields = fieldsFromH2(raw, (name, value) => {
     if (name === ':status') status = Number(value);
   });
-  return new ResponseHeader(status, '', 'HTTP/1.1', fields);
+  // HTTP/2 has no reason phrase (RFC 9113 8.3.2); the registered one goes with the head, so
+  // that a response passed on over HTTP/1.1 does not leave an empty status line reason
+  // (allowed by RFC 9112 4, refused by some clients, h2load among them).
+  return new ResponseHeader(status, STATUS_CODES[status] ?? '', 'HTTP/1.1', fields);
 }
 
 /**

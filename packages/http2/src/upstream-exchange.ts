@@ -15,7 +15,7 @@ import type { UpstreamConnection } from './upstream-connection.js';
  * the `trailers` and the protocol it came over.
  */
 export interface H2UpstreamResponse {
-  /** The response head (`version` reads `HTTP/1.1`, `reason` is empty over HTTP/2). */
+  /** The response head (`version` reads `HTTP/1.1`; over HTTP/2 `reason` is the registered phrase). */
   head: ResponseHeader;
   status: number;
   /** The body; reading it is what returns flow-control window to the peer. */

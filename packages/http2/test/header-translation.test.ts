@@ -163,7 +163,7 @@ describe('responses and trailers', () => {
       'set-cookie': ['a=1', 'b=2'],
     });
     const r = responseFromH2([':status', '503', 'retry-after', '5', 'connection', 'close']);
-    expect(r.status).toBe(503);
+    expect([r.status, r.reason]).toEqual([503, 'Service Unavailable']);
     expect([...r.headers]).toEqual([['retry-after', '5']]);
   });
 
