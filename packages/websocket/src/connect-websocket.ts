@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { PingoraError } from '@pingora-ts/error';
 import { HttpConnector, type HttpPeer, type HttpPeerTls } from '@pingora-ts/http-client';
 import { HeaderMap, RequestHeader, type ResponseHeader } from '@pingora-ts/http-parser';
@@ -62,7 +63,8 @@ export async function connectWebSocket(
     ...options.peer,
     host,
     port,
-    ...(isSecure ? { tls: { sni: host, ...options.tls } } : {}),
+    // RFC 6066 3: SNI carries host names only, never an IP address.
+    ...(isSecure ? { tls: { ...(isIP(host) === 0 ? { sni: host } : {}), ...options.tls } } : {}),
   };
   const key = randomBytes(16).toString('base64');
   const headers = new HeaderMap(

@@ -86,21 +86,43 @@ export class FrameWriter {
   private readonly socket: Socket;
   private readonly isMasked: boolean;
   private readonly codec: DeflateCodec | undefined;
+  private readonly fragmentSize: number;
 
-  constructor(socket: Socket, isClient: boolean, codec: DeflateCodec | undefined) {
+  /** `fragmentSize` > 0 splits larger message payloads into frames of that size (RFC 6455 5.4). */
+  constructor(
+    socket: Socket,
+    isClient: boolean,
+    codec: DeflateCodec | undefined,
+    fragmentSize = 0,
+  ) {
     this.socket = socket;
     this.isMasked = isClient;
     this.codec = codec;
+    this.fragmentSize = fragmentSize;
   }
 
-  /** Writes a data message as one frame. */
+  /** Writes a data message: one frame, or fragments of `fragmentSize` bytes. */
   writeMessage(data: Uint8Array, isBinary: boolean): boolean {
     const opcode = isBinary ? OPCODES.BINARY : OPCODES.TEXT;
     const codec = this.codec;
-    if (codec !== undefined && data.length >= codec.threshold) {
-      return this.writeFrame(opcode, codec.compress(data), true, true);
+    const isCompressed = codec !== undefined && data.length >= codec.threshold;
+    const payload = isCompressed ? codec.compress(data) : data;
+    const size = this.fragmentSize;
+    if (size === 0 || payload.length <= size) {
+      return this.writeFrame(opcode, payload, true, isCompressed);
     }
-    return this.writeFrame(opcode, data, true, false);
+    // RSV1 marks the first frame of a compressed message only (RFC 7692 6.1).
+    let ok = this.writeFrame(opcode, payload.subarray(0, size), false, isCompressed);
+    for (let from = size; from < payload.length; from += size) {
+      const end = Math.min(from + size, payload.length);
+      ok = this.writeFrame(
+        OPCODES.CONTINUATION,
+        payload.subarray(from, end),
+        end === payload.length,
+        false,
+      );
+    }
+    return ok;
   }
 
   /** Writes a text message from a string, encoding straight into the frame when possible. */

@@ -15,6 +15,8 @@ export interface WebSocketOptions {
   closeTimeoutMs?: number;
   /** Messages received but not yet read before the socket is paused (TCP backpressure). */
   maxQueuedMessages?: number;
+  /** Send messages larger than this many bytes as several frames; 0 (the default) never splits. */
+  fragmentSize?: number;
   /**
    * permessage-deflate (RFC 7692): `true` for the defaults, options to tune it, `false` (the
    * default) to neither offer nor accept it.
@@ -32,6 +34,7 @@ export const WEBSOCKET_DEFAULTS = {
   pongTimeoutMs: 10_000,
   closeTimeoutMs: 5_000,
   maxQueuedMessages: 64,
+  fragmentSize: 0,
   perMessageDeflate: false,
 } as const;
 
@@ -43,6 +46,7 @@ export interface ResolvedOptions {
   pongTimeoutMs: number;
   closeTimeoutMs: number;
   maxQueuedMessages: number;
+  fragmentSize: number;
   perMessageDeflate: PerMessageDeflateOptions | undefined;
   wheel: TimerWheel | undefined;
 }
@@ -85,6 +89,9 @@ export function resolveOptions(options: WebSocketOptions = {}): ResolvedOptions 
       options.closeTimeoutMs ?? WEBSOCKET_DEFAULTS.closeTimeoutMs,
     ),
     maxQueuedMessages: maxQueued,
+    fragmentSize: Math.floor(
+      nonNegative('fragmentSize', options.fragmentSize ?? WEBSOCKET_DEFAULTS.fragmentSize),
+    ),
     perMessageDeflate: deflate,
     wheel: options.wheel,
   };

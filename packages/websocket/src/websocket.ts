@@ -138,7 +138,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage>, MessageSink {
       { maxFrameBytes: this.options.maxFrameBytes, maxMessageBytes: this.options.maxMessageBytes },
       codec,
     );
-    this.writer = new FrameWriter(socket, !this.isServer, codec);
+    this.writer = new FrameWriter(socket, !this.isServer, codec, this.options.fragmentSize);
     socket.setNoDelay(true);
     socket.on('data', this.onData);
     socket.on('drain', this.onDrain);

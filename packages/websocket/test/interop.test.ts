@@ -101,6 +101,28 @@ for (const deflate of [false, true]) {
       await ws.close();
     });
 
+    it('sends fragmented messages that ws reassembles', async () => {
+      const server = await startWsServer({ perMessageDeflate: deflate }, (s) => {
+        s.on('message', (data, isBinary) => s.send(data as Buffer, { binary: isBinary }));
+      });
+      cleanups.push(server.close);
+      const ws = await connectWebSocket(`ws://127.0.0.1:${server.port}/`, {
+        perMessageDeflate: deflate,
+        fragmentSize: 1000,
+      });
+      cleanups.push(() => {
+        ws.terminate();
+      });
+      const binary = Buffer.alloc(100_000);
+      for (let i = 0; i < binary.length; i++) binary[i] = (i * 7919) & 0xff;
+      await ws.send(TEXT); // 3.6 KB: several fragments, compressed or not
+      await ws.send(binary);
+      const got = await take(ws, 2);
+      expect(got[0]).toEqual({ isBinary: false, data: Buffer.from(TEXT) });
+      expect(got[1]!.data.equals(binary)).toBe(true);
+      await ws.close();
+    });
+
     it('reports a close the server starts, with its code and reason', async () => {
       const { server, ws } = await setup();
       [...server.server.clients][0]!.close(1001, 'going away');
@@ -150,6 +172,21 @@ for (const deflate of [false, true]) {
       expect(got[1]).toEqual({ isBinary: true, data: Buffer.from([9, 8, 7]) });
       expect(got[2]!.data.equals(BIG)).toBe(true);
       expect(got[3]).toEqual({ isBinary: false, data: Buffer.from('frag-1 frag-2') });
+    });
+
+    it('sends fragmented messages to the ws client', async () => {
+      const server = await startOurServer(
+        { perMessageDeflate: deflate, fragmentSize: 700 },
+        async (ws) => {
+          await ws.send(TEXT);
+          await ws.send(Buffer.alloc(5000, 3));
+        },
+      );
+      cleanups.push(server.close);
+      const { waitFor } = await wsClient(server.port, { perMessageDeflate: deflate });
+      const got = await waitFor(2);
+      expect(got[0]).toEqual({ isBinary: false, data: Buffer.from(TEXT) });
+      expect(got[1]).toEqual({ isBinary: true, data: Buffer.alloc(5000, 3) });
     });
 
     it('answers pings with the same data', async () => {
