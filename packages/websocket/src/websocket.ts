@@ -356,7 +356,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage>, MessageSink {
   private keepAliveTick(): void {
     this.keepAlive = undefined;
     if (this.state !== 'open') return;
-    if (!this.hasReceived && this.pongDeadline === undefined) {
+    // A socket paused because nobody reads the messages is quiet by our choice, not the peer's.
+    if (!this.hasReceived && !this.isPaused && this.pongDeadline === undefined) {
       this.writer.writeFrame(OPCODES.PING, Buffer.alloc(0), true, false);
       this.pongDeadline = this.wheel.deadline(this.options.pongTimeoutMs, this.onPongTimeout);
     }

@@ -81,6 +81,44 @@ describe('keepalive and timeouts (injected clock)', () => {
     expect(pings).toBe(3);
   });
 
+  it('does not drop a peer whose messages wait unread (the socket is paused by us)', async () => {
+    const clock = new ManualClock();
+    const wheel = new TimerWheel({ tickMs: 10, clock, scheduler: clock });
+    let resolve!: (ws: WebSocket) => void;
+    const accepted = new Promise<WebSocket>((r) => {
+      resolve = r;
+    });
+    const server = await startOurServer(
+      { wheel, pingIntervalMs: 1000, pongTimeoutMs: 500, maxQueuedMessages: 2 },
+      (ws) => resolve(ws),
+    );
+    cleanups.push(async () => {
+      await server.close();
+      wheel.close();
+    });
+    const client = new WsClient(`ws://127.0.0.1:${server.port}/`);
+    const closed = once(client, 'close');
+    cleanups.push(async () => {
+      client.terminate();
+      await closed;
+    });
+    await once(client, 'open');
+    const ws = await accepted;
+    for (let i = 0; i < 10; i++) client.send(`m${i}`);
+    await tick();
+    for (let i = 0; i < 6; i++) {
+      clock.advance(500);
+      await tick();
+    }
+    expect(ws.readyState).toBe('open');
+    const got: string[] = [];
+    for await (const m of ws) {
+      got.push(m.text());
+      if (got.length === 10) break;
+    }
+    expect(got).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`));
+  });
+
   it('drops a peer that never answers its close frame after closeTimeoutMs', async () => {
     const { clock, port, accepted } = await serverWithClock();
     const raw = await rawUpgrade(port);
