@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { GatewayMetrics } from './observability/gateway-metrics.js';
 import { applyHeaderEdits } from './policy/header-edits.js';
 import { rewriteTarget } from './policy/path-rewrite.js';
+import { normalizePath } from './routing/normalize-path.js';
 import type { PathParams } from './routing/path-pattern.js';
 import type { CompiledRoute } from './runtime/compiled-route.js';
 import type { GatewayRuntime } from './runtime/gateway-runtime.js';
@@ -210,6 +211,12 @@ async function filterRequest(
   host: GatewayPhasesHost,
 ): Promise<FilterResult> {
   const request = session.request;
+  if (request.rawTarget.startsWith('/')) {
+    // Route by the normalised path and send that one upstream, so both agree on it.
+    const path = request.path;
+    const normal = normalizePath(path);
+    if (normal !== path) request.rawTarget = normal + request.rawTarget.slice(path.length);
+  }
   const hit = ctx.runtime.router.find(request.method, session.host, request.rawTarget);
   if (hit === undefined) {
     return json(404, { error: 'no route', path: request.path }, ctx);

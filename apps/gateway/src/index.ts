@@ -85,6 +85,7 @@ export {
   type RateVerdict,
 } from './policy/rate-limiter.js';
 export { HostPattern, stripPort } from './routing/host-pattern.js';
+export { normalizePath } from './routing/normalize-path.js';
 export { type PathParams, PathPattern } from './routing/path-pattern.js';
 export { type RouteMatch, Router, type RouterHit } from './routing/router.js';
 export { CompiledRoute, ROUTE_DEFAULTS } from './runtime/compiled-route.js';

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +105,15 @@ async function get(
   return { status: res.statusCode, headers: res.headers, text };
 }
 
+/** Sends `GET target` as written (no URL parsing) and returns the status. */
+async function rawStatus(target: string): Promise<number> {
+  const socket = connect(Number(new URL(gw.url).port), '127.0.0.1');
+  socket.write(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+  let text = '';
+  for await (const chunk of socket) text += chunk.toString();
+  return Number(text.slice(9, 12));
+}
+
 describe('routing end to end', () => {
   it('routes by path with parameters, rewrites the path and edits headers both ways', async () => {
     const res = await get('/users/42?full=1', { 'X-Secret': 'hide me' });
@@ -166,6 +176,14 @@ describe('routing end to end', () => {
     // Round robin over [dead, a]: of two requests one meets the dead backend and is not retried.
     for (let i = 0; i < 2; i++) statuses.add((await get('/dead')).status);
     expect([...statuses].sort()).toEqual([200, 502]);
+  });
+
+  it('routes by the normalised path, so dot segments cannot skip a route and its policies', async () => {
+    // Raw request targets: a URL parser (undici's) would resolve the dot segments itself.
+    expect(await rawStatus('/teapot/../private')).toBe(403);
+    expect(await rawStatus('/teapot/%2e%2E/private')).toBe(403);
+    expect(await rawStatus('/x/..//%2E%2E/users/5?q=1')).toBe(200);
+    expect(a.seen.at(-1)?.url).toBe('/v2/users/5?q=1');
   });
 
   it('applies IP allow and deny lists', async () => {
