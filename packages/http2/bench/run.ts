@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { H2Connector, H2Server } from '@pingora-ts/http2';
 import { compareOps, report, row } from '../../../scripts/bench-kit.mjs';
 
-const ROUNDS = 5;
+const ROUNDS = 7;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
 
 async function h2load(port: number, requests: number): Promise<number> {

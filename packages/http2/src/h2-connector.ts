@@ -103,7 +103,8 @@ export class H2Connector {
     const deadlineAt =
       performance.now() + (peer.totalConnectTimeoutMs ?? CLIENT_DEFAULTS.totalConnectTimeoutMs);
     for (let attempt = 0; ; attempt++) {
-      const conn = await this.connectionFor(peer, key, deadlineAt);
+      // Most requests find room on an open connection: take it without a promise.
+      const conn = this.roomyConnection(key) ?? (await this.connectionFor(peer, key, deadlineAt));
       if (!(conn instanceof UpstreamConnection)) return this.requestH1(peer, init);
       // connectionFor took the slot already (no await between the room check and the take).
       const isReused = conn.served > 1;
@@ -180,6 +181,19 @@ export class H2Connector {
       bytes: () => res.bytes(),
       close: () => res.close(),
     };
+  }
+
+  /** An open connection of `key` with room for one more stream, its slot taken. */
+  private roomyConnection(key: string): UpstreamConnection | undefined {
+    const entry = this.peers.get(key);
+    if (entry === undefined) return undefined;
+    for (const c of entry.conns) {
+      if (c.hasRoom) {
+        c.acquire();
+        return c;
+      }
+    }
+    return undefined;
   }
 
   /** A connection with room for one more stream, or a new one; a Socket when ALPN chose HTTP/1.1. */

@@ -74,7 +74,7 @@ function closedError(ctx: ExchangeContext, stream: ClientHttp2Stream, what: stri
  * streaming needs), with backpressure from the stream's window.
  * @internal
  */
-export async function exchange(
+export function exchange(
   ctx: ExchangeContext,
   headers: OutgoingHttpHeaders,
   body: RequestBody | undefined,
@@ -84,7 +84,7 @@ export async function exchange(
     stream = ctx.conn.session.request(headers, { endStream: body === undefined });
   } catch (error) {
     ctx.conn.release();
-    throw connectionGoneError('opening an HTTP/2 stream', 'upstream', error);
+    return Promise.reject(connectionGoneError('opening an HTTP/2 stream', 'upstream', error));
   }
   const exchange = new UpstreamStream(ctx, stream);
   if (body instanceof Uint8Array) stream.end(body);
@@ -188,8 +188,50 @@ class UpstreamStream implements H2UpstreamResponse {
 
   async bytes(): Promise<Buffer> {
     const parts: Uint8Array[] = [];
-    for await (const part of this.body) parts.push(part);
+    if (this.bodyStream === undefined) {
+      // Nobody iterates the body: gather it from 'data' events, without a generator.
+      await this.gather(parts);
+    } else {
+      for await (const part of this.bodyStream) parts.push(part);
+    }
     return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+  }
+
+  private gather(parts: Uint8Array[]): Promise<void> {
+    const stream = this.stream;
+    this.bodyStream = (async function* () {})();
+    return new Promise<void>((resolve, reject) => {
+      const timer = this.ctx.wheel.deadline(this.ctx.readTimeoutMs, () => {
+        resetStream(stream, constants.NGHTTP2_CANCEL);
+        done(
+          PingoraError.explain(
+            'ReadTimedout',
+            `no response bytes within ${this.ctx.readTimeoutMs} ms`,
+            {
+              source: 'upstream',
+            },
+          ),
+        );
+      });
+      const onData = (chunk: Buffer) => {
+        parts.push(chunk);
+        timer.reset(this.ctx.readTimeoutMs);
+      };
+      const onEnd = () => done(undefined);
+      const onClose = () =>
+        done(stream.readableEnded ? undefined : this.failure('reading the response body'));
+      const done = (error: PingoraError | undefined) => {
+        timer.cancel();
+        stream.off('data', onData);
+        stream.off('end', onEnd);
+        stream.off('close', onClose);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      stream.on('data', onData);
+      stream.once('end', onEnd);
+      stream.once('close', onClose);
+    });
   }
 
   close(): void {

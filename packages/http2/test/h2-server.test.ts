@@ -127,6 +127,27 @@ describe('H2Server with real clients', () => {
     expect(verdicts.filter((v) => v === 'h2c').length).toBe(3);
   });
 
+  it('announces the configured SETTINGS and answers nghttp, trailers included', async () => {
+    const { port } = await h2cServer({
+      maxConcurrentStreams: 7,
+      initialWindowSize: 100_000,
+      maxHeaderListSize: 20_000,
+      handler: async (s) => {
+        await s.writeHead(200, { 'content-type': 'text/plain' });
+        await s.write(Buffer.from('body'));
+        await s.writeTrailers({ 'x-checksum': 'abc' });
+      },
+    });
+    const r = await run('nghttp', ['-nv', `http://127.0.0.1:${port}/n`]);
+    const settings = r.stdout.slice(r.stdout.indexOf('recv SETTINGS'));
+    expect(settings).toContain('[SETTINGS_MAX_CONCURRENT_STREAMS(0x03):7]');
+    expect(settings).toContain('[SETTINGS_INITIAL_WINDOW_SIZE(0x04):100000]');
+    expect(settings).toContain('[SETTINGS_MAX_HEADER_LIST_SIZE(0x06):20000]');
+    expect(r.stdout).toContain(':status: 200');
+    expect(r.stdout).toContain('x-checksum: abc');
+    expect(r.code).toBe(0);
+  });
+
   it('sends trailers after the body and drops connection-specific fields', async () => {
     const { port } = await h2cServer({
       handler: async (s) => {
