@@ -68,6 +68,11 @@ export function tailorPhases(
   if (routes.some((r) => r.cache?.enabled === true)) {
     phases.requestCacheFilter = all.requestCacheFilter;
   } else delete phases.requestCacheFilter;
+  // With a message filter every WebSocket is relayed message by message: only when a route
+  // asks for it; otherwise upgrades are tunnelled byte for byte.
+  if (routes.some((r) => typeof r.websocket === 'object')) {
+    phases.webSocketMessageFilter = all.webSocketMessageFilter;
+  } else delete phases.webSocketMessageFilter;
   if (routes.some((r) => r.sse?.keepalive_seconds !== undefined)) {
     phases.responseBodyFilter = all.responseBodyFilter;
   } else delete phases.responseBodyFilter;
@@ -170,6 +175,19 @@ export function gatewayPhases(host: GatewayPhasesHost): ProxyHttp<GatewayCtx> {
       decorateResponse(session, response, ctx);
     },
 
+    webSocketMessageFilter(_session, message, direction, ctx) {
+      const ws = ctx.route?.config.websocket;
+      const route = ctx.route?.name ?? 'none';
+      const toUpstream = direction === 'downstream-to-upstream';
+      const labels = { route, direction: toUpstream ? 'to-upstream' : 'to-client' };
+      if (typeof ws === 'object' && message.data.length > ws.max_message_bytes) {
+        host.metrics.webSocketMessages.inc({ ...labels, result: 'dropped' });
+        return null;
+      }
+      host.metrics.webSocketMessages.inc({ ...labels, result: 'relayed' });
+      return undefined;
+    },
+
     responseBodyFilter(_session, chunk, _isEnd, ctx) {
       if (chunk !== undefined) ctx.sse?.sawChunk(chunk);
     },
@@ -233,7 +251,7 @@ async function filterRequest(
     const answer = route.cors.preflight(request.headers);
     return Filter.respond(answer.status, '', { ...answer.headers, 'X-Request-Id': ctx.requestId });
   }
-  if (isUpgradeRequest(request.headers) && config.websocket !== true) {
+  if (isUpgradeRequest(request.headers) && (config.websocket ?? false) === false) {
     return json(403, { error: 'upgrade not enabled on this route' }, ctx);
   }
   const limit = config.max_body_bytes;

@@ -29,6 +29,11 @@ routes:
     match: { paths: [/ws] }
     upstream: demo
     websocket: true
+  - name: ws-limited
+    match: { paths: [/limited] }
+    upstream: demo
+    rewrite: { path: /ws }
+    websocket: { max_message_bytes: 10 }
   - name: not-ws
     match: { paths: [/plain] }
     upstream: demo
@@ -78,6 +83,35 @@ describe('WebSocket routes', () => {
       ws.on('close', () => resolve());
       ws.close(1000, 'bye');
     });
+  });
+
+  it('relays message by message where a route limits message size: larger ones are dropped', async () => {
+    const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/limited`);
+    const replies: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      ws.on('open', () => {
+        ws.send('short');
+        ws.send('x'.repeat(20));
+        ws.send('after');
+      });
+      ws.on('message', (data: Buffer) => {
+        replies.push(data.toString());
+        if (replies.length === 2) resolve();
+      });
+      ws.on('error', reject);
+    });
+    expect(replies).toEqual(['short', 'after']);
+    await new Promise<void>((resolve) => {
+      ws.on('close', () => resolve());
+      ws.close(1000);
+    });
+    const metrics = await gw.gateway.metrics.render();
+    expect(metrics).toContain(
+      'gateway_websocket_messages_total{route="ws-limited",direction="to-upstream",result="dropped"} 1',
+    );
+    expect(metrics).toContain(
+      'gateway_websocket_messages_total{route="ws-limited",direction="to-client",result="relayed"} 2',
+    );
   });
 
   it('refuses an upgrade on a route without websocket: true', async () => {

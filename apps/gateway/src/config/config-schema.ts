@@ -244,7 +244,13 @@ const route = z
       .optional(),
     rate_limit: rateLimit.optional(),
     jwt: jwt.optional(),
-    websocket: z.boolean().optional(),
+    /**
+     * `true`: upgrades are tunnelled byte for byte. `{ max_message_bytes }`: messages are
+     * relayed one by one through the proxy's frame-level hook, counted, and larger ones dropped.
+     */
+    websocket: z
+      .union([z.boolean(), z.strictObject({ max_message_bytes: z.number().int().min(1) })])
+      .optional(),
     sse: z.strictObject({ keepalive_seconds: positiveSeconds.optional() }).optional(),
   })
   .refine(

@@ -16,6 +16,7 @@ export class GatewayMetrics {
   readonly rateLimited: Counter<'route'>;
   readonly authFailures: Counter<'route'>;
   readonly reloads: Counter<'result'>;
+  readonly webSocketMessages: Counter<'route' | 'direction' | 'result'>;
   private runtime: (() => GatewayRuntime) | undefined;
 
   constructor() {
@@ -62,6 +63,12 @@ export class GatewayMetrics {
       name: 'gateway_config_reloads_total',
       help: 'Configuration reloads, by result (applied or rejected).',
       labelNames: ['result'],
+      registers,
+    });
+    this.webSocketMessages = new Counter({
+      name: 'gateway_websocket_messages_total',
+      help: 'WebSocket messages of message-level routes, by direction and result (relayed, dropped).',
+      labelNames: ['route', 'direction', 'result'],
       registers,
     });
     const self = this;
