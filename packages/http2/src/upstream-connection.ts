@@ -67,14 +67,12 @@ export class UpstreamConnection {
     return this.isUsable && this.active < this.limit;
   }
 
-  /** Takes a stream slot; returns whether the connection had served streams before. */
-  acquire(): boolean {
-    const wasReused = this.served > 0;
+  /** Takes a stream slot (`served > 1` afterwards means the connection was reused). */
+  acquire(): void {
     this.active++;
     this.served++;
     this.idleTimer?.cancel();
     this.idleTimer = undefined;
-    return wasReused;
   }
 
   /** Gives a stream slot back. */

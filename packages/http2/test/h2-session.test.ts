@@ -150,6 +150,44 @@ describe('H2Session', () => {
     ]);
   });
 
+  it('write() waits while the client does not read: the response is not buffered whole', async () => {
+    let written = 0;
+    let finished = false;
+    const total = 4 << 20;
+    const client = await serve(async (s) => {
+      const chunk = Buffer.alloc(16_384, 1);
+      await s.writeHead(200);
+      for (let sent = 0; sent < total; sent += chunk.length) {
+        await s.write(chunk);
+        written += chunk.length;
+      }
+      await s.end();
+      finished = true;
+    });
+    const req = client.request({ ':path': '/big' });
+    req.on('error', () => {});
+    req.pause();
+    await new Promise<void>((r) => req.once('response', () => r()));
+    // Let the server run into the client's window (bounded wait; no timing assertion).
+    let last = -1;
+    for (let i = 0; i < 200 && (written === 0 || written !== last); i++) {
+      last = written;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(finished).toBe(false);
+    expect(written).toBeGreaterThanOrEqual(16_384);
+    // One stream window (65 535) plus node's write and read buffers on both sides.
+    expect(written).toBeLessThan(512 * 1024);
+    let received = 0;
+    req.on('data', (d: Buffer) => {
+      received += d.length;
+    });
+    req.resume();
+    await new Promise<void>((r) => req.once('end', () => r()));
+    expect(received).toBe(total);
+    expect(finished).toBe(true);
+  });
+
   it('rejects what HTTP/2 cannot say: 101 and a second head', async () => {
     const errors: string[] = [];
     const client = await serve(async (s) => {
