@@ -123,6 +123,34 @@ for (const deflate of [false, true]) {
       await ws.close();
     });
 
+    it('sends large and small messages in order, and the close after them', async () => {
+      const received: string[] = [];
+      let closeCode = 0;
+      const server = await startWsServer(
+        { perMessageDeflate: deflate, maxPayload: 64 << 20 },
+        (s) => {
+          s.on('message', (data) =>
+            received.push(`${(data as Buffer).length}:${(data as Buffer)[0]}`),
+          );
+          s.on('close', (code) => {
+            closeCode = code;
+          });
+        },
+      );
+      cleanups.push(server.close);
+      const ws = await connectWebSocket(`ws://127.0.0.1:${server.port}/`, {
+        perMessageDeflate: deflate,
+      });
+      const sizes = [200_000, 10, 50_000, 2000, 1_000_000, 5];
+      const sends = sizes.map((n, i) => ws.send(Buffer.alloc(n, i)));
+      const info = await ws.close(1000, 'after the queue');
+      await Promise.all(sends);
+      expect(info).toMatchObject({ code: 1000, wasClean: true });
+      expect(received).toEqual(sizes.map((n, i) => `${n}:${i}`));
+      expect(closeCode).toBe(1000);
+      await expect(ws.send('too late')).rejects.toMatchObject({ kind: 'ConnectionClosed' });
+    });
+
     it('reports a close the server starts, with its code and reason', async () => {
       const { server, ws } = await setup();
       [...server.server.clients][0]!.close(1001, 'going away');
