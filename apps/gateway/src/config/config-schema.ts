@@ -101,7 +101,15 @@ const upstream = z
     backends: z.array(backend).min(1).optional(),
     discovery: discovery.optional(),
     health_check: healthCheck.optional(),
-    tls: z.strictObject({ sni: z.string().optional(), verify: z.boolean().optional() }).optional(),
+    /** HTTPS to the backends (and their HTTP health checks). */
+    tls: z
+      .strictObject({
+        sni: z.string().optional(),
+        verify: z.boolean().optional(),
+        /** PEM file of the CAs to trust instead of Node's bundled roots. */
+        ca_file: z.string().optional(),
+      })
+      .optional(),
     timeouts: timeouts.optional(),
   })
   .refine(

@@ -1,4 +1,6 @@
-import type { PingoraError } from '@pingora-ts/error';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { PingoraError } from '@pingora-ts/error';
 import type { HttpPeer } from '@pingora-ts/http-client';
 import {
   Backend,
@@ -7,6 +9,7 @@ import {
   type HealthCheck,
   HttpHealthCheck,
   LoadBalancer,
+  type ProbeTlsOptions,
   type ServiceDiscovery,
   TcpHealthCheck,
 } from '@pingora-ts/load-balancer';
@@ -30,10 +33,13 @@ export class UpstreamGroup {
   /** The balancer. */
   readonly balancer: LoadBalancer;
   private readonly config: UpstreamConfig;
+  private readonly ca: string | undefined;
 
+  /** @throws PingoraError `FileReadError` when `tls.ca_file` cannot be read. */
   constructor(name: string, config: UpstreamConfig, baseDir: string) {
     this.name = name;
     this.config = config;
+    this.ca = readCa(config.tls?.ca_file, baseDir);
     const hc = config.health_check;
     const discovery = makeDiscovery(config, baseDir);
     this.balancer = new LoadBalancer({
@@ -45,7 +51,7 @@ export class UpstreamGroup {
           }
         : { discovery }),
       algorithm: config.algorithm ?? 'round-robin',
-      ...(hc === undefined ? {} : { healthCheck: makeHealthCheck(hc) }),
+      ...(hc === undefined ? {} : { healthCheck: makeHealthCheck(hc, this.probeTls()) }),
       ...(hc?.interval_seconds === undefined
         ? {}
         : { healthCheckIntervalMs: hc.interval_seconds * 1000 }),
@@ -105,6 +111,17 @@ export class UpstreamGroup {
     }));
   }
 
+  /** TLS of the HTTP health check: the same trust and name as the traffic. */
+  private probeTls(): ProbeTlsOptions | undefined {
+    const tls = this.config.tls;
+    if (tls === undefined) return undefined;
+    return {
+      ...(tls.sni === undefined ? {} : { servername: tls.sni }),
+      ...(tls.verify === false ? { rejectUnauthorized: false } : {}),
+      ...(this.ca === undefined ? {} : { ca: this.ca }),
+    };
+  }
+
   private peerOf(backend: Backend, routeTimeouts: TimeoutsConfig | undefined): HttpPeer {
     const t = { ...this.config.timeouts, ...routeTimeouts };
     const tls = this.config.tls;
@@ -113,6 +130,7 @@ export class UpstreamGroup {
       peer.tls = {
         ...(tls.sni === undefined ? {} : { sni: tls.sni }),
         ...(tls.verify === false ? { verify: false } : {}),
+        ...(this.ca === undefined ? {} : { ca: this.ca }),
       };
     }
     if (t.connect_ms !== undefined) peer.connectTimeoutMs = t.connect_ms;
@@ -135,8 +153,7 @@ function makeDiscovery(config: UpstreamConfig, baseDir: string): ServiceDiscover
       ...(d.dns.servers === undefined ? {} : { servers: d.dns.servers }),
     });
   }
-  const path = d.file.path.startsWith('/') ? d.file.path : `${baseDir}/${d.file.path}`;
-  return new FileDiscovery(path);
+  return new FileDiscovery(resolve(baseDir, d.file.path));
 }
 
 function discoveryInterval(config: UpstreamConfig): number | undefined {
@@ -146,7 +163,20 @@ function discoveryInterval(config: UpstreamConfig): number | undefined {
   return s === undefined ? undefined : s * 1000;
 }
 
-function makeHealthCheck(hc: NonNullable<UpstreamConfig['health_check']>): HealthCheck {
+function readCa(file: string | undefined, baseDir: string): string | undefined {
+  if (file === undefined) return undefined;
+  const path = resolve(baseDir, file);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw PingoraError.because('FileReadError', `reading upstream CA file ${path}`, cause);
+  }
+}
+
+function makeHealthCheck(
+  hc: NonNullable<UpstreamConfig['health_check']>,
+  tls: ProbeTlsOptions | undefined,
+): HealthCheck {
   const shared = {
     ...(hc.timeout_ms === undefined ? {} : { timeoutMs: hc.timeout_ms }),
     ...(hc.healthy_threshold === undefined ? {} : { healthyThreshold: hc.healthy_threshold }),
@@ -159,5 +189,6 @@ function makeHealthCheck(hc: NonNullable<UpstreamConfig['health_check']>): Healt
     ...(hc.host === undefined ? {} : { host: hc.host }),
     ...(hc.expected_status === undefined ? {} : { expectedStatus: hc.expected_status }),
     ...(hc.body_match === undefined ? {} : { bodyMatch: hc.body_match }),
+    ...(tls === undefined ? {} : { tls }),
   });
 }
