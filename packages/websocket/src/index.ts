@@ -47,12 +47,7 @@ export {
 export { applyMask } from './mask.js';
 export { MessageReader, type MessageSink, type ReaderLimits } from './message-reader.js';
 export { isControlOpcode, OPCODES } from './opcode.js';
-export {
-  type ResolvedOptions,
-  resolveOptions,
-  WEBSOCKET_DEFAULTS,
-  type WebSocketOptions,
-} from './options.js';
+export { WEBSOCKET_DEFAULTS, type WebSocketOptions } from './options.js';
 export {
   acceptDeflateOffer,
   DEFLATE_DEFAULTS,

@@ -10,7 +10,7 @@ export type RelayDirection = 'downstream-to-upstream' | 'upstream-to-downstream'
 /**
  * Sees every relayed data message and returns what to forward: the message itself, another
  * message, or `null` to drop it. May be async (the relay then waits, which slows that direction
- * down through TCP backpressure).
+ * down through TCP backpressure). A hook that throws drops both connections at once.
  */
 export type RelayHook = (
   message: WebSocketMessage,

@@ -128,6 +128,31 @@ describe('relay close propagation', () => {
     expect((await proxy.results[0]!).upstream).toMatchObject({ code: 1001, wasClean: true });
   });
 
+  it('drops both connections when the hook throws', async () => {
+    let upstreamClosed = 0;
+    const upstream = await startWsServer({}, (s) => {
+      s.on('close', (code) => {
+        upstreamClosed = code;
+      });
+    });
+    cleanups.push(upstream.close);
+    const proxy = await startProxy(upstream.port, () => {
+      throw new Error('hook failed');
+    });
+    const client = new WsClient(`ws://127.0.0.1:${proxy.port}/`);
+    await once(client, 'open');
+    const closed = once(client, 'close');
+    client.send('anything');
+    const [code] = await closed;
+    expect(code).toBe(1006);
+    const result = await proxy.results[0]!;
+    expect(result.downstream.code).toBe(1006);
+    expect(result.upstream.code).toBe(1006);
+    for (let i = 0; i < 100 && upstreamClosed === 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(upstreamClosed).toBe(1006);
+  });
+
   it('closes the client with 1001 when the upstream connection drops', async () => {
     const upstream = await startWsServer({}, (s) => {
       s.on('message', () => s.terminate());
