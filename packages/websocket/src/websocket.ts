@@ -57,7 +57,7 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
  * console.log((await ws.closed).code);
  * ```
  */
-export class WebSocket implements AsyncIterable<WebSocketMessage>, MessageSink {
+export class WebSocket implements AsyncIterable<WebSocketMessage> {
   /** The agreed subprotocol, `''` when none. */
   readonly protocol: string;
   /** The agreed extensions (the response's `Sec-WebSocket-Extensions`), `''` when none. */
@@ -86,6 +86,15 @@ export class WebSocket implements AsyncIterable<WebSocketMessage>, MessageSink {
   private pongDeadline: Deadline | undefined;
   private closeDeadline: Deadline | undefined;
   private resolveClosed!: (info: CloseInfo) => void;
+
+  // What the reader reports, forwarded to private methods (the sink is not public API).
+  private readonly sink: MessageSink = {
+    onMessage: (data, isBinary) => this.receivedMessage(data, isBinary),
+    onPing: (data) => this.receivedPing(data),
+    onPong: () => {},
+    onClose: (code, reason) => this.receivedClose(code, reason),
+    onProtocolError: (code, reason) => this.receivedProtocolError(code, reason),
+  };
 
   private readonly onData = (chunk: Buffer): void => {
     this.hasReceived = true;
@@ -134,7 +143,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage>, MessageSink {
     const codec = this.makeCodec();
     this.reader = new MessageReader(
       this.isServer,
-      this,
+      this.sink,
       { maxFrameBytes: this.options.maxFrameBytes, maxMessageBytes: this.options.maxMessageBytes },
       codec,
     );
@@ -252,8 +261,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage>, MessageSink {
     });
   }
 
-  /** @internal */
-  onMessage(data: Buffer, isBinary: boolean): void {
+  private receivedMessage(data: Buffer, isBinary: boolean): void {
     const message = new WebSocketMessage(data, isBinary);
     const waiting = this.waiting;
     if (waiting !== undefined) {
@@ -268,19 +276,12 @@ export class WebSocket implements AsyncIterable<WebSocketMessage>, MessageSink {
     }
   }
 
-  /** @internal */
-  onPing(data: Buffer): void {
+  private receivedPing(data: Buffer): void {
     // RFC 6455 5.5.3: a pong carries the ping's application data.
     if (!this.isCloseSent) this.writer.writeFrame(OPCODES.PONG, data, true, false);
   }
 
-  /** @internal */
-  onPong(_data: Buffer): void {
-    // Any bytes count as a sign of life (onData); nothing more to do.
-  }
-
-  /** @internal */
-  onClose(code: number, reason: string): void {
+  private receivedClose(code: number, reason: string): void {
     this.closeInfo = { code, reason, wasClean: true };
     if (!this.isCloseSent) {
       // RFC 6455 5.5.1: answer with a close frame, echoing the code (and the reason).
@@ -288,15 +289,15 @@ export class WebSocket implements AsyncIterable<WebSocketMessage>, MessageSink {
       this.sendClose(code === CLOSE_CODES.NO_STATUS ? 0 : code, reason);
     }
     this.endIterator();
-    // RFC 6455 7.1.1: the server closes the TCP connection first; a client waits for that,
-    // but not forever.
+    // Both close frames are out: end our half of TCP now (RFC 6455 7.1.1 has the server close
+    // first; a client ending too, as browsers and ws do, only saves a round trip), and drop the
+    // socket if the peer does not finish within closeTimeoutMs.
     this.socket.end();
     this.closeDeadline?.cancel();
     this.closeDeadline = this.wheel.deadline(this.options.closeTimeoutMs, this.onCloseTimeout);
   }
 
-  /** @internal */
-  onProtocolError(code: number, reason: string): void {
+  private receivedProtocolError(code: number, reason: string): void {
     this.error ??= PingoraError.explain('ReadError', 'WebSocket protocol violation', {
       source: this.peerSource,
       detail: { rule: `RFC 6455: ${reason}` },
