@@ -17,11 +17,11 @@ export interface H2ClientOptions {
 
 /**
  * Defaults of {@link H2ClientOptions}. The PING cadence follows gRPC's keepalive guidance
- * (minutes apart would miss a dead NAT binding; seconds apart gets a client ENHANCE_YOUR_CALM
- * from strict servers). 1 000 streams per connection matches nghttp2's default advertised
- * limit being 100 on most servers: the peer's own limit usually binds first. Windows of
- * 1 MiB per stream and 16 MiB per connection let one connection carry fast streams without
- * the 64 KiB protocol default capping each at one window per round trip.
+ * (minutes apart would miss a dead NAT binding; seconds apart gets ENHANCE_YOUR_CALM from
+ * strict servers). Our stream cap of 1 000 stays above the 100 to 256 that nginx, nghttp2 and
+ * Envoy announce, so the peer's own SETTINGS_MAX_CONCURRENT_STREAMS is what usually binds.
+ * Windows of 1 MiB per stream and 16 MiB per connection let one connection carry fast streams
+ * without the protocol's 64 KiB default capping each at one window per round trip.
  */
 export const H2_CLIENT_DEFAULTS = {
   pingIntervalMs: 30_000,

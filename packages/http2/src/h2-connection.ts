@@ -146,9 +146,7 @@ export class H2Connection {
     const isDone = (flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0;
     const session = new H2Session(stream, request, isDone, this.sessionContext);
     this.inFlight++;
-    void this.run(session).finally(() => {
-      this.inFlight--;
-    });
+    void this.run(session);
   }
 
   private async run(session: H2Session): Promise<void> {
@@ -163,6 +161,8 @@ export class H2Connection {
       } else {
         session.abort();
       }
+    } finally {
+      this.inFlight--;
     }
   }
 
