@@ -307,6 +307,31 @@ describe('our server against raw bytes', () => {
     });
   }
 
+  it('makes send wait while the peer does not read (backpressure), and resume when it does', async () => {
+    const { port, serverSide } = await serve();
+    const raw = await rawUpgrade(port);
+    cleanups.push(() => {
+      raw.socket.destroy();
+    });
+    raw.socket.pause();
+    const ws = await serverSide;
+    const chunk = Buffer.alloc(1 << 20, 1);
+    let pending: Promise<void> | undefined;
+    // Bounded: the kernel buffers take a few MiB at most before write() reports a full buffer.
+    for (let i = 0; i < 256 && pending === undefined; i++) {
+      const p = ws.send(chunk);
+      const state = await Promise.race([
+        p.then(() => 'done'),
+        new Promise((r) => setImmediate(() => r('waiting'))),
+      ]);
+      if (state === 'waiting') pending = p;
+    }
+    expect(pending).toBeDefined();
+    expect(ws.bufferedAmount).toBeGreaterThan(0);
+    raw.socket.resume();
+    await pending;
+  });
+
   it('reads frame bytes that came with the handshake request', async () => {
     const { port } = await serve();
     const net = await import('node:net');
