@@ -24,7 +24,8 @@ export interface H2ConnectionContext {
  * given to the handler. Guards: a cap on client resets per window (CVE-2023-44487 rapid
  * reset: GOAWAY ENHANCE_YOUR_CALM and close), a cap on handlers still running for streams the
  * client already closed (new streams are refused past it), the header list size limit
- * (enforced by nghttp2, which also bounds CONTINUATION frames per block, CVE-2024-27316 class).
+ * (enforced by nghttp2, which since 1.61 also caps CONTINUATION frames per header block:
+ * CVE-2024-28182, the CONTINUATION flood).
  */
 export class H2Connection {
   /** The accepted socket. */

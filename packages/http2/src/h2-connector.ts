@@ -7,6 +7,7 @@ import {
   HttpConnector,
   httpPeerKey,
   type RequestInit,
+  UpstreamSession,
 } from '@pingora-ts/http-client';
 import { HeaderMap, RequestHeader } from '@pingora-ts/http-parser';
 import { ConnectionPool } from '@pingora-ts/pool';
@@ -21,6 +22,19 @@ import { type H2Peer, h2PeerKey } from './h2-peer.js';
 import { requestToH2 } from './header-translation.js';
 import { UpstreamConnection } from './upstream-connection.js';
 import { exchange, type H2UpstreamResponse } from './upstream-exchange.js';
+
+/** The request's fields as a map (a copy, validated). */
+function headerMapOf(init: RequestInit['headers']): HeaderMap {
+  if (init === undefined) return new HeaderMap();
+  return new HeaderMap(
+    Symbol.iterator in init ? (init as Iterable<readonly [string, string]>) : Object.entries(init),
+  );
+}
+
+/** `host[:port]`, the port left out when it is the scheme's default (RFC 9110 4.2). */
+function authorityOf(peer: H2Peer): string {
+  return peer.port === (peer.tls ? 443 : 80) ? peer.host : `${peer.host}:${peer.port}`;
+}
 
 /** Options of {@link H2Connector}. */
 export interface H2ConnectorOptions extends H2ClientOptions {
@@ -89,14 +103,8 @@ export class H2Connector {
     if (this.isClosed) throw new TypeError('H2Connector is closed');
     const key = this.keyOf(peer);
     if (this.speaksH1(peer, key)) return this.requestH1(peer, init);
-    const headers = new HeaderMap(
-      init.headers === undefined
-        ? undefined
-        : Symbol.iterator in init.headers
-          ? (init.headers as Iterable<readonly [string, string]>)
-          : Object.entries(init.headers),
-    );
-    const authority = peer.port === (peer.tls ? 443 : 80) ? peer.host : `${peer.host}:${peer.port}`;
+    const headers = headerMapOf(init.headers);
+    const authority = authorityOf(peer);
     const head = new RequestHeader(init.method ?? 'GET', init.path ?? '/', 'HTTP/1.1', headers);
     const h2headers = requestToH2(head, peer.tls ? 'https' : 'http', authority);
     const isReplayable = init.body === undefined || init.body instanceof Uint8Array;
@@ -105,7 +113,8 @@ export class H2Connector {
     for (let attempt = 0; ; attempt++) {
       // Most requests find room on an open connection: take it without a promise.
       const conn = this.roomyConnection(key) ?? (await this.connectionFor(peer, key, deadlineAt));
-      if (!(conn instanceof UpstreamConnection)) return this.requestH1(peer, init);
+      if (conn === 'h1') return this.requestH1(peer, init);
+      if (!(conn instanceof UpstreamConnection)) return this.requestOnH1Socket(peer, conn, init);
       // connectionFor took the slot already (no await between the room check and the take).
       const isReused = conn.served > 1;
       try {
@@ -183,6 +192,54 @@ export class H2Connector {
     };
   }
 
+  /**
+   * One exchange on a connection whose ALPN just chose HTTP/1.1 (a fresh connection: a failure
+   * is not retried as on a stale pooled one); kept alive, it joins the HTTP/1.1 pool.
+   */
+  private async requestOnH1Socket(
+    peer: H2Peer,
+    socket: Socket,
+    init: RequestInit,
+  ): Promise<H2UpstreamResponse> {
+    const key = httpPeerKey(peer);
+    const idleTimeoutMs = peer.idleTimeoutMs ?? CLIENT_DEFAULTS.idleTimeoutMs;
+    const session = new UpstreamSession({
+      socket,
+      isReused: false,
+      wheel: this.wheel,
+      readTimeoutMs: peer.readTimeoutMs ?? CLIENT_DEFAULTS.readTimeoutMs,
+      writeTimeoutMs: peer.writeTimeoutMs ?? CLIENT_DEFAULTS.writeTimeoutMs,
+      onRelease: (s, outcome) => {
+        if (outcome === 'reused') this.h1Pool.put(key, s, { idleTimeoutMs });
+      },
+    });
+    const headers = headerMapOf(init.headers);
+    if (!headers.has('host')) headers.set('Host', authorityOf(peer));
+    const head = new RequestHeader(init.method ?? 'GET', init.path ?? '/', 'HTTP/1.1', headers);
+    try {
+      await session.writeRequest(head, init.body);
+      const response = await session.readResponseHead();
+      const body = session.body();
+      return {
+        head: response,
+        status: response.status,
+        body,
+        isReused: false,
+        protocol: 'http/1.1',
+        trailers: Promise.resolve(new HeaderMap()),
+        close: () => session.close(),
+        bytes: async () => {
+          const parts: Uint8Array[] = [];
+          for await (const part of body) parts.push(part);
+          return Buffer.concat(parts);
+        },
+      };
+    } catch (error) {
+      session.close();
+      throw PingoraError.from(error);
+    }
+  }
+
   /** An open connection of `key` with room for one more stream, its slot taken. */
   private roomyConnection(key: string): UpstreamConnection | undefined {
     const entry = this.peers.get(key);
@@ -196,12 +253,15 @@ export class H2Connector {
     return undefined;
   }
 
-  /** A connection with room for one more stream, or a new one; a Socket when ALPN chose HTTP/1.1. */
+  /**
+   * A connection with room for one more stream, or a new one; the new Socket when ALPN chose
+   * HTTP/1.1 for it, `'h1'` for requests that waited on that handshake.
+   */
   private async connectionFor(
     peer: H2Peer,
     key: string,
     deadlineAt: number,
-  ): Promise<UpstreamConnection | Socket> {
+  ): Promise<UpstreamConnection | Socket | 'h1'> {
     let entry = this.peers.get(key);
     if (entry === undefined) {
       entry = { conns: [], opening: undefined };
@@ -218,7 +278,8 @@ export class H2Connector {
         // Requests that arrive while a connection is being opened wait for it: one handshake
         // serves them all, up to its stream limit.
         const opened = await entry.opening;
-        if (!(opened instanceof UpstreamConnection)) return opened;
+        // The peer chose HTTP/1.1: that socket serves the request that opened it.
+        if (!(opened instanceof UpstreamConnection)) return 'h1';
         continue;
       }
       const e: PeerConnections = entry;
@@ -229,10 +290,6 @@ export class H2Connector {
         if (opened instanceof UpstreamConnection) e.conns.push(opened);
         else {
           this.chose1.add(key);
-          // Hand the negotiated HTTP/1.1 connection to the HTTP/1.1 pool for this request.
-          this.h1Pool.put(httpPeerKey(peer), opened, {
-            idleTimeoutMs: peer.idleTimeoutMs ?? CLIENT_DEFAULTS.idleTimeoutMs,
-          });
           return opened;
         }
       } finally {

@@ -277,7 +277,11 @@ describe('protocol preference', () => {
     const a = await c.request({ host: '127.0.0.1', port: p2, tls });
     expect([a.protocol, (await a.bytes()).toString()]).toEqual(['h2', 'v2.0']);
     const b = await c.request({ host: '127.0.0.1', port: p1, tls });
-    expect([b.protocol, (await b.bytes()).toString()]).toEqual(['http/1.1', 'v1.1']);
+    expect([b.protocol, b.isReused, (await b.bytes()).toString()]).toEqual([
+      'http/1.1',
+      false,
+      'v1.1',
+    ]);
     const again = await c.request({ host: '127.0.0.1', port: p1, tls });
     expect([again.protocol, again.isReused, (await again.bytes()).toString()]).toEqual([
       'http/1.1',
@@ -286,6 +290,16 @@ describe('protocol preference', () => {
     ]);
     const only1 = await c.request({ host: '127.0.0.1', port: p2, tls, protocol: 'h1' });
     expect([only1.protocol, (await only1.bytes()).toString()]).toEqual(['http/1.1', 'v1.1']);
+    // Requests racing the first handshake with an HTTP/1.1-only peer all get through.
+    const fresh = connector();
+    const raced = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        fresh
+          .request({ host: '127.0.0.1', port: p1, tls })
+          .then(async (r) => [r.protocol, (await r.bytes()).toString()]),
+      ),
+    );
+    expect(raced).toEqual(Array.from({ length: 5 }, () => ['http/1.1', 'v1.1']));
     const e = await c
       .request({ host: '127.0.0.1', port: p1, tls, protocol: 'h2' })
       .catch((x: unknown) => x);
