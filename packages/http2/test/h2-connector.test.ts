@@ -243,6 +243,29 @@ describe('H2Connector errors and retries', () => {
     expect(c.stats().connections).toBe(0);
   });
 
+  it('keeps a connection whose peer answers PING, and closes it once idle', async () => {
+    let pings = 0;
+    const { peer, sessions } = await origin((stream) => {
+      stream.respond({ ':status': 200 });
+      stream.end('ok');
+    });
+    const c = connector({ pingIntervalMs: 10, pingTimeoutMs: 5_000 });
+    const idlePeer: H2Peer = { ...peer, idleTimeoutMs: 1_000 };
+    await (await c.request(idlePeer)).bytes();
+    sessions[0]?.on('ping', () => {
+      pings++;
+    });
+    for (let i = 0; i < 300 && pings < 3; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(pings).toBeGreaterThanOrEqual(3);
+    expect(c.stats().connections).toBe(1);
+    for (let i = 0; i < 300 && c.stats().connections > 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(c.stats().connections).toBe(0);
+    const again = await c.request(idlePeer);
+    expect([again.isReused, (await again.bytes()).toString()]).toEqual([false, 'ok']);
+    expect(sessions.length).toBe(2);
+  });
+
   it('maps a refused connection to a retryable connect error', async () => {
     const probe = net.createServer();
     const port = await listen(probe);
