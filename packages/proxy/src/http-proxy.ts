@@ -1,5 +1,6 @@
 import type { AddressInfo, Socket } from 'node:net';
 import type { TlsOptions } from 'node:tls';
+import type { CachedResponse, CacheRequest, CacheWriter, HttpCache } from '@pingora-ts/cache';
 import { PingoraError } from '@pingora-ts/error';
 import { HttpConnector, type UpstreamSession } from '@pingora-ts/http-client';
 import { HeaderMap, RequestHeader, ResponseHeader } from '@pingora-ts/http-parser';
@@ -42,7 +43,7 @@ interface UpstreamSlot {
 
 /** What the response half of an attempt reads from, HTTP/1.1 session or HTTP/2 stream. */
 interface ResponseSource {
-  body(): AsyncIterable<Uint8Array>;
+  body(): AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
   /** HTTP/1.1: the body when it came whole with the head. */
   takeCompleteBody?(): Uint8Array | undefined;
   close(): void;
@@ -127,6 +128,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
   private h2Upstream: H2Connector | undefined;
   private readonly options: ResolvedProxyOptions;
   private readonly compression: ResponseCompression | undefined;
+  private readonly cache: HttpCache | undefined;
   private readonly contexts = new WeakMap<
     Socket,
     { connection: ConnectionContext; busy: number }
@@ -142,6 +144,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     }
     this.phases = phases;
     this.options = resolveProxyOptions(options);
+    this.cache = options.cache;
     const c = options.compression;
     this.compression =
       c === undefined || c === false ? undefined : new ResponseCompression(c === true ? {} : c);
@@ -194,6 +197,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       session.error = PingoraError.from(error, 'InternalError', 'proxying the request');
       await this.fail(session, session.error, ctx);
     }
+    session.cacheRequest?.finish();
     session.timing.end = performance.now();
     if (phases.logging !== undefined) {
       try {
@@ -228,6 +232,9 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     await feed.prepare(this.options.retryBufferBytes);
     if (!isSkipping) {
       if (phases.requestCacheFilter !== undefined) await phases.requestCacheFilter(session, ctx);
+      if (session.cache.isEnabled && this.cache !== undefined) {
+        if (await this.lookupCache(session, ctx, this.cache)) return;
+      }
       if (
         phases.proxyUpstreamFilter !== undefined &&
         (await phases.proxyUpstreamFilter(session, ctx)) === false
@@ -237,6 +244,105 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       }
     }
     await this.proxyUpstream(session, ctx, feed);
+  }
+
+  /**
+   * The cache phases (DESIGN.md): the key (with `cacheKeyCallback`), the lookup, then for a hit
+   * `cacheHitFilter` and the stored response through the response phases. True when the
+   * exchange was answered from the cache; otherwise the request goes upstream, with
+   * conditional fields when a stored response is being revalidated.
+   */
+  private async lookupCache(
+    session: ProxySession<Ctx>,
+    ctx: Ctx,
+    cache: HttpCache,
+  ): Promise<boolean> {
+    const phases = this.phases;
+    const keyExtra =
+      phases.cacheKeyCallback === undefined ? '' : await phases.cacheKeyCallback(session, ctx);
+    const entry = cache.begin(session.request, {
+      scheme: session.isTls ? 'https' : 'http',
+      keyExtra,
+    });
+    session.cacheRequest = entry;
+    const found = await entry.lookup();
+    session.cache.status = entry.status;
+    switch (found.kind) {
+      case 'hit':
+      case 'stale-while-revalidate': {
+        if (
+          phases.cacheHitFilter !== undefined &&
+          (await phases.cacheHitFilter(session, ctx)) === true
+        ) {
+          return false; // the filter forced a miss
+        }
+        if (found.kind === 'stale-while-revalidate') {
+          session.cacheRequest = undefined; // the refresh owns it now
+          this.refreshInBackground(session, ctx, entry, found.conditional);
+        }
+        await this.serveCached(session, ctx, found.response);
+        return true;
+      }
+      case 'only-if-cached':
+        await this.writeError(session, 504);
+        return true;
+      case 'revalidate':
+        session.cacheConditional = found.conditional;
+        return false;
+      default:
+        return false;
+    }
+  }
+
+  /** A stored response through the response phases (filters, ranges, compression). */
+  private serveCached(session: ProxySession<Ctx>, ctx: Ctx, cached: CachedResponse): Promise<void> {
+    const body = cached.body;
+    return this.respondFromUpstream(
+      session,
+      ctx,
+      cached.head,
+      { body: () => [body], takeCompleteBody: () => body, close: () => {} },
+      Promise.resolve(),
+      true,
+    );
+  }
+
+  /**
+   * stale-while-revalidate: the stale answer went out; a conditional request refreshes the
+   * stored response without a client waiting on it (RFC 5861 section 3).
+   */
+  private refreshInBackground(
+    session: ProxySession<Ctx>,
+    ctx: Ctx,
+    entry: CacheRequest,
+    conditional: readonly (readonly [string, string])[],
+  ): void {
+    const refresh = async () => {
+      const peer = await this.phases.upstreamPeer(session, ctx);
+      const headers = withoutHopByHop(session.request.headers);
+      for (const [name, value] of conditional) headers.set(name, value);
+      const response = await this.connector.request(peer, {
+        method: 'GET',
+        path: session.request.rawTarget,
+        headers,
+      });
+      const decision = entry.onUpstreamResponse(response.head);
+      if (decision.kind !== 'store') {
+        await response.bytes();
+        return;
+      }
+      for await (const chunk of response.body) decision.writer.write(chunk);
+      await decision.writer.finish();
+    };
+    const done = refresh()
+      .catch(() => {
+        // The stale copy stays until the next attempt; nothing waits on this one.
+      })
+      .finally(() => {
+        entry.finish();
+        this.tunnels.delete(done);
+      });
+    this.tunnels.add(done);
   }
 
   /** Writes a filter's reject / respond answer; true when the exchange is over. */
@@ -389,6 +495,8 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     if (phases.upstreamRequestFilter !== undefined) {
       await phases.upstreamRequestFilter(session, upstreamRequest, ctx);
     }
+    for (const [name, value] of session.cacheConditional ?? [])
+      upstreamRequest.headers.set(name, value);
     // The response may come before the whole body went out (an early 413, say): read it at
     // once, and let a write failure surface only when no response explains it.
     let writeFailure: unknown;
@@ -423,14 +531,42 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     head: ResponseHeader,
     upstream: ResponseSource,
     writing: Promise<void>,
+    isFromCache = false,
   ): Promise<void> {
     const phases = this.phases;
     const request = session.request;
-    if (phases.upstreamResponseFilter !== undefined) {
-      await phases.upstreamResponseFilter(session, head, ctx);
+    let writer: CacheWriter | undefined;
+    if (!isFromCache) {
+      if (phases.upstreamResponseFilter !== undefined) {
+        await phases.upstreamResponseFilter(session, head, ctx);
+      }
+      const isCacheable =
+        phases.responseCacheFilter === undefined ||
+        (await phases.responseCacheFilter(session, head, ctx)) !== false;
+      const entry = session.cacheRequest;
+      if (entry !== undefined) {
+        if (head.status >= 500) {
+          // stale-if-error covers 5xx answers as well as failures (RFC 5861 section 4).
+          const stale = entry.onUpstreamError();
+          if (stale !== undefined) {
+            upstream.close();
+            session.cache.status = entry.status;
+            return this.serveCached(session, ctx, stale);
+          }
+        }
+        const decision = isCacheable ? entry.onUpstreamResponse(head) : undefined;
+        session.cache.status = entry.status;
+        if (decision?.kind === 'revalidated') {
+          // The 304 carries no body: let the connection go back to the pool, serve the stored one.
+          if (upstream.takeCompleteBody?.() === undefined) upstream.close();
+          await writing;
+          return this.serveCached(session, ctx, decision.response);
+        }
+        if (decision?.kind === 'store') writer = decision.writer;
+        if (decision === undefined) entry.finish();
+        head.headers.set('Cache-Status', entry.status);
+      }
     }
-    if (phases.responseCacheFilter !== undefined)
-      await phases.responseCacheFilter(session, head, ctx);
     const response = new ResponseHeader(
       head.status,
       head.reason,
@@ -469,6 +605,10 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       // Fast path: a body that came whole with the head goes out in one corked write with it.
       const whole = upstream.takeCompleteBody?.();
       if (whole !== undefined) {
+        if (writer !== undefined) {
+          writer.write(whole);
+          await writer.finish();
+        }
         // Corked writes past the high-water mark would wait for a 'drain' that a corked
         // socket never emits: only small responses are merged.
         const isCorking = !socket.writableCorked && whole.length < socket.writableHighWaterMark / 2;
@@ -490,10 +630,19 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     // trailers, or the client reads no status at all.
     const moved = out.writeTrailers === undefined ? undefined : takeGrpcStatus(response.headers);
     const body = new ResponseBody(session, phases.responseBodyFilter, { decoder, range, encoder });
+    let isStored = false;
     try {
       await out.writeHead(response.status, response.headers, response.reason);
       session.timing.responseHead = performance.now();
-      for await (const chunk of upstream.body()) await body.push(chunk);
+      // The cache stores the upstream's bytes as they pass to the client.
+      for await (const chunk of upstream.body()) {
+        writer?.write(chunk);
+        await body.push(chunk);
+      }
+      if (writer !== undefined) {
+        await writer.finish();
+        isStored = true;
+      }
       await body.finish();
       await writing;
       if (upstream.trailers !== undefined || moved !== undefined) {
@@ -501,6 +650,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       }
       await out.end();
     } finally {
+      if (writer !== undefined && !isStored) writer.abort();
       body.destroy();
     }
   }
@@ -549,6 +699,8 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     if (phases.upstreamRequestFilter !== undefined) {
       await phases.upstreamRequestFilter(session, upstreamRequest, ctx);
     }
+    for (const [name, value] of session.cacheConditional ?? [])
+      upstreamRequest.headers.set(name, value);
     const response = await this.h2Connector.request(peer, {
       method: upstreamRequest.method,
       path: upstreamRequest.rawTarget,
@@ -665,6 +817,16 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
 
   /** The error response (or an abort when the response already started). */
   private async fail(session: ProxySession<Ctx>, error: PingoraError, ctx: Ctx): Promise<void> {
+    const stale = session.isResponseStarted ? undefined : session.cacheRequest?.onUpstreamError();
+    if (stale !== undefined && error.source === 'upstream') {
+      session.cache.status = session.cacheRequest?.status;
+      try {
+        await this.serveCached(session, ctx, stale);
+        return;
+      } catch {
+        // fall through to the error answer
+      }
+    }
     if (session.isResponseStarted) {
       // Part of a response went out: the client must see it cut, not completed.
       session.downstream.socket.destroy();

@@ -1,4 +1,5 @@
 import type { TlsOptions } from 'node:tls';
+import type { HttpCache } from '@pingora-ts/cache';
 import type { HttpConnector } from '@pingora-ts/http-client';
 import type { HttpServerOptions } from '@pingora-ts/http-server';
 import type { CompressionOptions } from './compression.js';
@@ -24,6 +25,11 @@ export interface HttpProxyOptions {
    * defaults of `COMPRESSION_DEFAULTS`, or options. Default: off.
    */
   compression?: boolean | CompressionOptions;
+  /**
+   * The HTTP cache the cache phases use (`requestCacheFilter` turns it on per request with
+   * `session.cache.isEnabled = true`). Default: none.
+   */
+  cache?: HttpCache;
   /** Serve HTTPS on `listen()`: options for `tls.createServer` (`TlsServerSettings.serverOptions()`). */
   tls?: TlsOptions;
   /**

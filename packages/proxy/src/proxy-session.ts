@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import type { CacheRequest } from '@pingora-ts/cache';
 import { PingoraError } from '@pingora-ts/error';
 import type { HeaderMap, RequestHeader, ResponseHeader } from '@pingora-ts/http-parser';
 import type { ProxyPeer } from './proxy-http.js';
@@ -108,6 +109,10 @@ export class ProxySession<Ctx = unknown> {
    * response then goes without that Content-Encoding (or re-compressed by the module).
    */
   decompressResponse = false;
+  /** @internal The cache's handle on this request, while it has one. */
+  cacheRequest: CacheRequest | undefined;
+  /** @internal Conditional fields to send upstream when revalidating a stored response. */
+  cacheConditional: readonly (readonly [string, string])[] | undefined;
   /** The whole request body once {@link ProxySession.readRequestBody} read it. */
   bufferedBody: Buffer | undefined;
 
