@@ -33,6 +33,12 @@ export class DeflateCodec {
   /** Messages below this size are sent uncompressed. */
   readonly threshold: number;
   private readonly useZlib: boolean;
+  private readonly useStream: boolean;
+  private stream: zlib.DeflateRaw | undefined;
+  private readonly streamOut: Buffer[] = [];
+  private streamTail: Promise<unknown> = Promise.resolve();
+  private inFlight: ((error: Error) => void) | undefined;
+  private isClosed = false;
   private readonly zlibOptions: zlib.ZlibOptions;
   private readonly fflateOptions: DeflateOptions;
   private readonly ownNoTakeover: boolean;
@@ -68,8 +74,9 @@ export class DeflateCodec {
       ? params.clientNoContextTakeover
       : params.serverNoContextTakeover;
     this.maxBytes = maxMessageBytes;
-    this.useZlib =
-      (options.compressor ?? DEFLATE_DEFAULTS.compressor) === 'zlib' && this.ownWindow > 8;
+    const compressor = options.compressor ?? DEFLATE_DEFAULTS.compressor;
+    this.useZlib = compressor === 'zlib' && this.ownWindow > 8;
+    this.useStream = compressor === 'zlib-stream' && this.ownWindow > 8;
     this.zlibOptions = {
       level,
       memLevel: options.memLevel ?? DEFLATE_DEFAULTS.memLevel,
@@ -112,6 +119,57 @@ export class DeflateCodec {
     this.out.length = 0;
     this.outBytes = 0;
     return all.subarray(0, all.length - TAIL.length);
+  }
+
+  /** True when messages of `length` bytes are compressed by {@link DeflateCodec.compressAsync}. */
+  isAsync(length: number): boolean {
+    return this.useStream && length >= this.threshold;
+  }
+
+  /**
+   * Compresses on libuv's thread pool through one node:zlib stream per connection (sync flush
+   * after each message, reset after each without context takeover). Messages go through it one
+   * at a time, in the order of the calls.
+   */
+  compressAsync(data: Uint8Array): Promise<Buffer> {
+    const run = () =>
+      new Promise<Buffer>((resolve, reject) => {
+        if (this.isClosed) return reject(new Error('the connection closed before compression'));
+        const stream = this.openStream();
+        this.inFlight = reject;
+        stream.once('error', reject);
+        stream.write(data);
+        stream.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+          this.inFlight = undefined;
+          stream.off('error', reject);
+          const out = Buffer.concat(this.streamOut);
+          this.streamOut.length = 0;
+          if (this.ownNoTakeover) stream.reset();
+          resolve(out.subarray(0, out.length - TAIL.length));
+        });
+      });
+    const result = this.streamTail.then(run, run);
+    this.streamTail = result;
+    return result;
+  }
+
+  /** Frees the compression stream (when the connection ends); compressions still due fail. */
+  close(): void {
+    this.isClosed = true;
+    this.stream?.close();
+    this.stream = undefined;
+    // A flush callback never comes once the stream is closed.
+    this.inFlight?.(new Error('the connection closed during compression'));
+    this.inFlight = undefined;
+  }
+
+  private openStream(): zlib.DeflateRaw {
+    if (this.stream !== undefined) return this.stream;
+    const { finishFlush: _, ...options } = this.zlibOptions;
+    const stream = zlib.createDeflateRaw(options);
+    stream.on('data', (chunk: Buffer) => this.streamOut.push(chunk));
+    this.stream = stream;
+    return stream;
   }
 
   /** Starts a new incoming compressed message. */

@@ -103,10 +103,24 @@ export class FrameWriter {
 
   /** Writes a data message: one frame, or fragments of `fragmentSize` bytes. */
   writeMessage(data: Uint8Array, isBinary: boolean): boolean {
-    const opcode = isBinary ? OPCODES.BINARY : OPCODES.TEXT;
     const codec = this.codec;
     const isCompressed = codec !== undefined && data.length >= codec.threshold;
-    const payload = isCompressed ? codec.compress(data) : data;
+    return this.writePayload(isCompressed ? codec.compress(data) : data, isBinary, isCompressed);
+  }
+
+  /** True when `length` bytes are compressed off the event loop ({@link FrameWriter.compressLater}). */
+  isAsync(length: number): boolean {
+    return this.codec?.isAsync(length) ?? false;
+  }
+
+  /** The compressed payload, made on the thread pool; write it with {@link FrameWriter.writePayload}. */
+  compressLater(data: Uint8Array): Promise<Buffer> {
+    return this.codec!.compressAsync(data);
+  }
+
+  /** Writes a message payload as it is (already compressed when `isCompressed`). */
+  writePayload(payload: Uint8Array, isBinary: boolean, isCompressed: boolean): boolean {
+    const opcode = isBinary ? OPCODES.BINARY : OPCODES.TEXT;
     const size = this.fragmentSize;
     if (size === 0 || payload.length <= size) {
       return this.writeFrame(opcode, payload, true, isCompressed);
@@ -123,6 +137,11 @@ export class FrameWriter {
       );
     }
     return ok;
+  }
+
+  /** Frees the codec's resources. */
+  close(): void {
+    this.codec?.close();
   }
 
   /** Writes a text message from a string, encoding straight into the frame when possible. */

@@ -82,6 +82,11 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   private error: PingoraError | undefined;
   private drainWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private hasReceived = false;
+  /** Messages waiting behind a compression on the thread pool. */
+  private queuedSends = 0;
+  private sendTail: Promise<void> = RESOLVED;
+  /** A close frame held back until the queued messages are written. */
+  private pendingClose: { code: number; reason: string } | undefined;
   private keepAlive: Deadline | undefined;
   private pongDeadline: Deadline | undefined;
   private closeDeadline: Deadline | undefined;
@@ -195,6 +200,11 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
    */
   send(data: string | Uint8Array, options?: { binary?: boolean }): Promise<void> {
     if (this.state !== 'open') return Promise.reject(this.closedError('sending a message'));
+    if (this.queuedSends > 0 || this.writer.isAsync(data.length)) {
+      // Compression on the thread pool, or a message behind one: keep the order on the wire.
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      return this.sendInOrder(bytes, typeof data === 'string' ? false : (options?.binary ?? true));
+    }
     const ok =
       typeof data === 'string'
         ? this.writer.writeText(data)
@@ -220,7 +230,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     if (isEmpty && reason !== '') throw new RangeError('a close without a code has no reason');
     if (this.state === 'open') {
       this.state = 'closing';
-      this.sendClose(isEmpty ? 0 : code, reason);
+      if (this.queuedSends > 0) this.pendingClose = { code: isEmpty ? 0 : code, reason };
+      else this.sendClose(isEmpty ? 0 : code, reason);
       this.closeDeadline = this.wheel.deadline(this.options.closeTimeoutMs, this.onCloseTimeout);
     }
     return this.closed;
@@ -334,6 +345,13 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     );
   }
 
+  private flushPendingClose(): void {
+    const pending = this.pendingClose;
+    if (pending === undefined) return;
+    this.pendingClose = undefined;
+    if (!this.isCloseSent) this.sendClose(pending.code, pending.reason);
+  }
+
   private sendClose(code: number, reason: string): void {
     this.isCloseSent = true;
     let payload: Buffer;
@@ -378,6 +396,35 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     }
   }
 
+  /**
+   * Sends after the messages queued before it; a large message is compressed on the thread
+   * pool meanwhile. Frames go out in the order `send` was called, never after a close frame.
+   */
+  private sendInOrder(bytes: Uint8Array, isBinary: boolean): Promise<void> {
+    this.queuedSends++;
+    const compressed = this.writer.isAsync(bytes.length)
+      ? this.writer.compressLater(bytes)
+      : undefined;
+    const previous = this.sendTail;
+    const done = (async () => {
+      try {
+        const payload = compressed === undefined ? undefined : await compressed;
+        await previous;
+        if (this.isCloseSent || this.socket.destroyed) throw this.closedError('sending a message');
+        const ok =
+          payload === undefined
+            ? this.writer.writeMessage(bytes, isBinary)
+            : this.writer.writePayload(payload, isBinary, true);
+        if (!ok) await this.drained();
+      } finally {
+        this.queuedSends--;
+        if (this.queuedSends === 0) this.flushPendingClose();
+      }
+    })();
+    this.sendTail = done.catch(() => {});
+    return done;
+  }
+
   private drained(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.drainWaiters.push({ resolve, reject });
@@ -395,6 +442,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.reader.stop();
+    this.writer.close();
     this.keepAlive?.cancel();
     this.pongDeadline?.cancel();
     this.closeDeadline?.cancel();

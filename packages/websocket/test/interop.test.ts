@@ -254,6 +254,64 @@ for (const deflate of [false, true]) {
   });
 }
 
+describe('the zlib-stream compressor (thread pool, context takeover) against ws', () => {
+  for (const noTakeover of [false, true]) {
+    it(`keeps order and content ${noTakeover ? 'without' : 'with'} context takeover`, async () => {
+      const received: Buffer[] = [];
+      const server = await startWsServer({ perMessageDeflate: true, maxPayload: 64 << 20 }, (s) => {
+        s.on('message', (data, isBinary) => {
+          received.push(data as Buffer);
+          s.send(data as Buffer, { binary: isBinary });
+        });
+      });
+      cleanups.push(server.close);
+      const ws = await connectWebSocket(`ws://127.0.0.1:${server.port}/`, {
+        perMessageDeflate: {
+          compressor: 'zlib-stream',
+          level: 6,
+          clientNoContextTakeover: noTakeover,
+        },
+      });
+      const messages = [
+        TEXT,
+        'small',
+        TEXT.toUpperCase(),
+        'x'.repeat(3000),
+        BIG.subarray(0, 300_000),
+      ];
+      const sends = messages.map((m) => ws.send(m));
+      const info = ws.close(1000, 'done');
+      await Promise.all(sends);
+      expect((await info).wasClean).toBe(true);
+      expect(received.map((b) => b.length)).toEqual(messages.map((m) => Buffer.byteLength(m)));
+      expect(received[2]!.toString()).toBe(TEXT.toUpperCase());
+      expect(received[4]!.equals(BIG.subarray(0, 300_000))).toBe(true);
+    });
+  }
+
+  it('fails queued sends, without hanging, when the connection drops during compression', async () => {
+    const server = await startWsServer({ perMessageDeflate: true }, () => {});
+    cleanups.push(server.close);
+    const ws = await connectWebSocket(`ws://127.0.0.1:${server.port}/`, {
+      perMessageDeflate: { compressor: 'zlib-stream', level: 9 },
+    });
+    const sends = [0, 1, 2, 3].map((i) => ws.send(BIG.subarray(0, 1_000_000 + i)));
+    ws.terminate();
+    const results = await Promise.allSettled(sends);
+    expect(results.some((r) => r.status === 'rejected')).toBe(true);
+    expect((await ws.closed).code).toBe(1006);
+  });
+
+  it('serves a ws client from our server with zlib-stream', async () => {
+    const server = await startOurServer({ perMessageDeflate: { compressor: 'zlib-stream' } }, echo);
+    cleanups.push(server.close);
+    const { client, waitFor } = await wsClient(server.port, { perMessageDeflate: true });
+    for (let i = 0; i < 5; i++) client.send(`${i}:${TEXT}`);
+    const got = await waitFor(5);
+    expect(got.map((m) => m.data.toString())).toEqual([0, 1, 2, 3, 4].map((i) => `${i}:${TEXT}`));
+  });
+});
+
 describe('our server against raw bytes', () => {
   async function serve() {
     let resolve!: (ws: WebSocket) => void;
