@@ -258,7 +258,8 @@ describe('H2Connector errors and retries', () => {
     for (let i = 0; i < 300 && pings < 3; i++) await new Promise((r) => setTimeout(r, 5));
     expect(pings).toBeGreaterThanOrEqual(3);
     expect(c.stats().connections).toBe(1);
-    for (let i = 0; i < 300 && c.stats().connections > 0; i++)
+    // Bounded wait past the 1 s idle timeout.
+    for (let i = 0; i < 600 && c.stats().connections > 0; i++)
       await new Promise((r) => setTimeout(r, 5));
     expect(c.stats().connections).toBe(0);
     const again = await c.request(idlePeer);
