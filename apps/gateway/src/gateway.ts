@@ -89,6 +89,11 @@ export class Gateway {
   private bound: BoundGatewayListener[] = [];
   private adminUrl: string | undefined;
   private isClosed = false;
+  private readonly upstreamLog = (
+    level: 'info' | 'warn',
+    fields: Record<string, unknown>,
+    message: string,
+  ) => this.logger[level](fields, message);
 
   private constructor(options: GatewayOptions) {
     this.options = options;
@@ -246,7 +251,7 @@ export class Gateway {
       const a = adminInfo.address;
       this.adminUrl = `http://${hostForUrl(a.slice(0, a.lastIndexOf(':')), false)}:${a.slice(a.lastIndexOf(':') + 1)}`;
     }
-    this.runtime.start();
+    this.runtime.start(this.upstreamLog);
     if (this.options.file !== undefined && config.watch !== false)
       this.watchFile(this.options.file);
   }
@@ -277,7 +282,7 @@ export class Gateway {
     let next: GatewayRuntime;
     try {
       const config = this.options.load?.() ?? this.options.config;
-      next = new GatewayRuntime(config, this.baseDir);
+      next = new GatewayRuntime(config, this.baseDir, this.runtime);
     } catch (cause) {
       const error = PingoraError.from(cause, 'InvalidConfig', `reloading (${reason})`);
       this.reloadCounts.rejected++;
@@ -296,7 +301,7 @@ export class Gateway {
     ) {
       this.logger.warn({ reason }, 'listeners or admin changed: they apply at the next restart');
     }
-    next.start();
+    next.start(this.upstreamLog);
     tailorPhases(this.proxy.phases, this.allPhases, next);
     this.runtime = next;
     this.reloadCounts.applied++;
@@ -306,8 +311,8 @@ export class Gateway {
       'configuration reloaded',
     );
     // Requests in flight keep using the previous runtime's groups, which select without their
-    // background task; only its probes and discovery stop.
-    await previous.stop();
+    // background task; only the probes and discovery of groups not carried over stop.
+    await previous.stop(next);
     return { isApplied: true };
   }
 

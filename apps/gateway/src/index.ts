@@ -91,5 +91,9 @@ export { type RouteMatch, Router, type RouterHit } from './routing/router.js';
 export { CompiledRoute, ROUTE_DEFAULTS } from './runtime/compiled-route.js';
 export { GatewayRuntime } from './runtime/gateway-runtime.js';
 export { SseKeepalive } from './sse-keepalive.js';
-export { type BackendStatus, UpstreamGroup } from './upstream/upstream-group.js';
+export {
+  type BackendStatus,
+  type UpstreamEventLog,
+  UpstreamGroup,
+} from './upstream/upstream-group.js';
 export { VERSION } from './version.js';

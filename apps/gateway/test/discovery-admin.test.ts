@@ -69,7 +69,9 @@ async function eventually(check: () => Promise<boolean>): Promise<void> {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error('condition never held');
+  throw new Error(
+    `condition never held; gateway log:\n${gw.logs.map((l) => JSON.stringify(l)).join('\n')}`,
+  );
 }
 
 describe('discovery', () => {
@@ -87,6 +89,13 @@ describe('admin endpoints', () => {
     expect((await get(`${admin}/healthz`)).status).toBe(200);
     await eventually(async () => (await get(`${admin}/readyz`)).status === 503);
     expect((await get(`${gw.url}/down`)).status).toBe(503);
+    expect(gw.logs).toContainEqual(
+      expect.objectContaining({
+        msg: 'backend down',
+        upstream: 'down',
+        backend: `127.0.0.1:${dead}`,
+      }),
+    );
   });
 
   it('/status lists routes and upstreams with their health', async () => {

@@ -23,14 +23,29 @@ export class CompiledRoute {
   readonly jwt: JwtVerifier | undefined;
   readonly rateLimiter: RateLimiter | undefined;
 
-  constructor(config: RouteConfig, index: number) {
+  /**
+   * @param previous - the route of the same name in the configuration being replaced: its rate
+   *   limiter and JWT verifier are kept when their settings are the same.
+   */
+  constructor(config: RouteConfig, index: number, previous?: CompiledRoute) {
     this.name = config.name ?? `route-${index}`;
     this.config = config;
     this.ipAccess = config.ip === undefined ? undefined : new IpAccess(config.ip);
     this.cors = config.cors === undefined ? undefined : new CorsPolicy(config.cors);
-    this.jwt = config.jwt === undefined ? undefined : new JwtVerifier(this.name, config.jwt);
+    const jwt = config.jwt;
+    this.jwt =
+      jwt === undefined
+        ? undefined
+        : isSame(previous?.config.jwt, jwt) && previous?.jwt !== undefined
+          ? previous.jwt
+          : new JwtVerifier(this.name, jwt);
+    const limit = config.rate_limit;
     this.rateLimiter =
-      config.rate_limit === undefined ? undefined : new RateLimiter(this.name, config.rate_limit);
+      limit === undefined
+        ? undefined
+        : isSame(previous?.config.rate_limit, limit) && previous?.rateLimiter !== undefined
+          ? previous.rateLimiter
+          : new RateLimiter(this.name, limit);
   }
 
   /** Attempts after the first one. */
@@ -42,4 +57,8 @@ export class CompiledRoute {
   get isCompressed(): boolean {
     return this.config.sse === undefined && (this.config.compression ?? ROUTE_DEFAULTS.compression);
   }
+}
+
+function isSame(a: unknown, b: unknown): boolean {
+  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }

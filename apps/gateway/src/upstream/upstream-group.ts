@@ -15,6 +15,13 @@ import {
 } from '@pingora-ts/load-balancer';
 import type { TimeoutsConfig, UpstreamConfig } from '../config/config-schema.js';
 
+/** Where an upstream group reports its events (the gateway's logger). */
+export type UpstreamEventLog = (
+  level: 'info' | 'warn',
+  fields: Record<string, unknown>,
+  message: string,
+) => void;
+
 /** What the admin `/status` endpoint reports of one backend. */
 export interface BackendStatus {
   readonly address: string;
@@ -32,8 +39,10 @@ export class UpstreamGroup {
   readonly name: string;
   /** The balancer. */
   readonly balancer: LoadBalancer;
-  private readonly config: UpstreamConfig;
+  /** The group's configuration (a reload keeps the group when it is unchanged). */
+  readonly config: UpstreamConfig;
   private readonly ca: string | undefined;
+  private isLogged = false;
 
   /** @throws PingoraError `FileReadError` when `tls.ca_file` cannot be read. */
   constructor(name: string, config: UpstreamConfig, baseDir: string) {
@@ -61,8 +70,29 @@ export class UpstreamGroup {
     });
   }
 
-  /** Starts discovery and health checks. */
-  start(): void {
+  /**
+   * Starts discovery and health checks; `log` hears of discovery failures and of backends
+   * going up or down (once per group, however many runtimes share it).
+   */
+  start(log?: UpstreamEventLog): void {
+    if (log !== undefined && !this.isLogged) {
+      this.isLogged = true;
+      this.balancer.onError((error) =>
+        log('warn', { upstream: this.name, error: error.message }, 'upstream discovery failed'),
+      );
+      this.balancer.onHealthChange((e) =>
+        log(
+          e.healthy ? 'info' : 'warn',
+          {
+            upstream: this.name,
+            backend: e.backend.addr,
+            reason: e.reason,
+            ...(e.error === undefined ? {} : { error: e.error.message }),
+          },
+          e.healthy ? 'backend up' : 'backend down',
+        ),
+      );
+    }
     this.balancer.start();
   }
 
