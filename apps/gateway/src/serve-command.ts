@@ -101,6 +101,9 @@ export async function serveCommand(
   } catch (error) {
     await demo?.close();
     reportError(error, io);
+    if (demo !== undefined && PingoraError.is(error) && error.kind === 'BindError') {
+      io.err("The demo's ports are taken: move it with PORT, HTTPS_PORT, ADMIN_PORT (and HOST).\n");
+    }
     return 1;
   }
   if (pidFile !== undefined) writeFileSync(pidFile, `${process.pid}\n`);

@@ -1,4 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -83,6 +84,23 @@ describe('npm start (pingora-ts serve without a config)', () => {
       PINGORA_TS_DEV_CERT_DIR: certDir,
     });
     await checkDemo(cli, http, https, admin);
+  });
+
+  it('exits 1 with a hint when a port is taken', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const [https, admin] = [await freePort(), await freePort()];
+    const cli = startCli(['serve'], {
+      PORT: String(port),
+      HTTPS_PORT: String(https),
+      ADMIN_PORT: String(admin),
+      PINGORA_TS_DEV_CERT_DIR: certDir,
+    });
+    expect(await cli.exited).toBe(1);
+    expect(cli.output()).toContain(`EADDRINUSE`);
+    expect(cli.output()).toContain('move it with PORT, HTTPS_PORT, ADMIN_PORT');
+    await new Promise<void>((resolve) => taken.close(() => resolve()));
   });
 
   it('answers on the default ports 8080, 8443 and 9090', async () => {
