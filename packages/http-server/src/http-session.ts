@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { PingoraError } from '@pingora-ts/error';
 import {
@@ -144,7 +145,14 @@ export class HttpSession {
       status !== 101 && this.mayKeepAlive() && framed && isKeepAlive(this.request) && !hasClose(h);
     if (!this.keepAliveDecision && status !== 101 && !hasClose(h)) h.set('Connection', 'close');
     else if (this.keepAliveDecision && !is11) h.set('Connection', 'keep-alive');
-    this.response = new ResponseHeader(status, reason ?? '', 'HTTP/1.1', h);
+    // An empty reason phrase is valid (RFC 9112 4) but some clients (h2load) count it as an
+    // error: the registered phrase goes out unless one was given.
+    this.response = new ResponseHeader(
+      status,
+      reason || (STATUS_CODES[status] ?? ''),
+      'HTTP/1.1',
+      h,
+    );
     await this.writeRaw(encodeResponseHead(this.response));
   }
 

@@ -64,6 +64,21 @@ const CONNECT_KINDS: ReadonlySet<string> = new Set([
   'HandshakeError',
 ]);
 
+/** True when the client can no longer be answered (its stream or its connection is gone). */
+function isClientGone(downstream: DownstreamSession): boolean {
+  return downstream.signal !== undefined ? downstream.signal.aborted : downstream.socket.destroyed;
+}
+
+/**
+ * Cuts a response that cannot be completed, so that the client sees it cut rather than whole:
+ * an HTTP/2 stream is reset (its connection carries other streams), an HTTP/1.1 connection
+ * is closed.
+ */
+function cutDownstream(downstream: DownstreamSession): void {
+  if (downstream.abort !== undefined) downstream.abort();
+  else downstream.socket.destroy();
+}
+
 /** The error of an exchange the client walked away from. */
 function clientGone(cause: unknown): PingoraError {
   return PingoraError.because('ConnectionClosed', 'client closed the connection', cause, {
@@ -374,14 +389,13 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       session.peer = peer;
       session.triedPeers.push(peerAddress(peer));
       if (!isUpgrade && (peer.protocol === 'h2' || peer.protocol === 'h2h1')) {
-        const socket = session.downstream.socket;
-        const slot = this.upstreamSlot(socket);
+        const slot = this.upstreamSlot(session.downstream);
         try {
           await this.exchangeH2(session, ctx, peer, feed, slot);
           return;
         } catch (error) {
           slot.upstream?.close();
-          if (socket.destroyed) throw clientGone(error);
+          if (isClientGone(session.downstream)) throw clientGone(error);
           if (feed.failure !== undefined) throw feed.failure;
           let e = PingoraError.from(error, 'InternalError', 'proxying');
           if (session.isResponseStarted) throw e;
@@ -422,15 +436,14 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       session.timing.upstreamConnected = performance.now();
       // A client that leaves mid-exchange frees the upstream connection at once (closed, never
       // pooled half-read), rather than at the upstream's next byte or its read timeout.
-      const socket = session.downstream.socket;
-      const slot = this.upstreamSlot(socket);
+      const slot = this.upstreamSlot(session.downstream);
       slot.upstream = upstream;
       try {
         await this.exchange(session, ctx, upstream, feed, isUpgrade);
         return;
       } catch (error) {
         upstream.close();
-        if (socket.destroyed) throw clientGone(error);
+        if (isClientGone(session.downstream)) throw clientGone(error);
         if (feed.failure !== undefined) throw feed.failure; // the client's (or a filter's) doing
         // Upstream failures come sourced from http-client; a throwing filter is internal.
         let e = PingoraError.from(error, 'InternalError', 'proxying');
@@ -459,7 +472,15 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
    * The per-connection slot naming the upstream exchange in flight; one 'close' listener per
    * client connection (not one per request) closes it when the client leaves.
    */
-  private upstreamSlot(socket: Socket): UpstreamSlot {
+  private upstreamSlot(downstream: DownstreamSession): UpstreamSlot {
+    if (downstream.signal !== undefined) {
+      // HTTP/2: streams share the socket; each has its own abort signal (a reset or the
+      // connection's end).
+      const created: UpstreamSlot = { upstream: undefined };
+      downstream.signal.addEventListener('abort', () => created.upstream?.close(), { once: true });
+      return created;
+    }
+    const socket = downstream.socket;
     let slot = this.slots.get(socket);
     if (slot === undefined) {
       const created: UpstreamSlot = { upstream: undefined };
@@ -611,7 +632,10 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
         }
         // Corked writes past the high-water mark would wait for a 'drain' that a corked
         // socket never emits: only small responses are merged.
-        const isCorking = !socket.writableCorked && whole.length < socket.writableHighWaterMark / 2;
+        const isCorking =
+          out.protocol === undefined &&
+          !socket.writableCorked &&
+          whole.length < socket.writableHighWaterMark / 2;
         if (isCorking) socket.cork();
         try {
           await out.writeHead(response.status, response.headers, response.reason);
@@ -829,7 +853,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     }
     if (session.isResponseStarted) {
       // Part of a response went out: the client must see it cut, not completed.
-      session.downstream.socket.destroy();
+      cutDownstream(session.downstream);
       return;
     }
     let status = error.downstreamStatus();
@@ -842,14 +866,14 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
         // The default answer below still goes out.
       }
     }
-    if (status === undefined || session.downstream.socket.destroyed) {
-      session.downstream.socket.destroy();
+    if (status === undefined || isClientGone(session.downstream)) {
+      cutDownstream(session.downstream);
       return;
     }
     try {
       await this.writeError(session, status, undefined, error.source === 'downstream');
     } catch {
-      session.downstream.socket.destroy();
+      cutDownstream(session.downstream);
     }
   }
 

@@ -34,6 +34,10 @@ export interface DownstreamSession {
   upgrade?(): { socket: Socket; head: Buffer };
   /** HTTP/2 only: trailers after the body. */
   writeTrailers?(trailers: HeaderMap): Promise<void>;
+  /** HTTP/2 only: resets the stream (the connection carries other streams). */
+  abort?(): void;
+  /** HTTP/2 only: aborted when the stream is reset or its connection ends. */
+  readonly signal?: AbortSignal;
 }
 
 /** TLS facts of the downstream connection. */

@@ -122,3 +122,61 @@ describe('HTTP/2 clients through the proxy to an HTTP/1.1 origin', () => {
     }
   });
 });
+
+describe('HTTP/2 streams are cut alone', () => {
+  it('an upstream failing mid-body resets that stream; the other stream on the connection completes', async () => {
+    const net = await import('node:net');
+    const http2 = await import('node:http2');
+    const upstream = net.createServer((socket) => {
+      socket.once('data', (d: Buffer) => {
+        const path = d.toString('latin1').split(' ')[1];
+        if (path === '/cut') {
+          socket.write('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial');
+          setTimeout(() => socket.destroy(), 20);
+        } else {
+          setTimeout(
+            () =>
+              socket.end('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nwhole'),
+            80,
+          );
+        }
+      });
+    });
+    upstream.listen(0, '127.0.0.1');
+    await new Promise((r) => upstream.once('listening', r));
+    const upstreamPort = (upstream.address() as import('node:net').AddressInfo).port;
+    const proxy = new HttpProxy(
+      { upstreamPeer: () => ({ host: '127.0.0.1', port: upstreamPort }) },
+      { http2: { h2c: true } },
+    );
+    const { port } = await proxy.listen(0, '127.0.0.1');
+    const client = http2.connect(`http://127.0.0.1:${port}`);
+    const fetchStream = (path: string) =>
+      new Promise<{ status: string; body: string; reset?: number }>((resolve) => {
+        const stream = client.request({ ':path': path });
+        let status = '';
+        let body = '';
+        stream.on('response', (h) => {
+          status = String(h[':status']);
+        });
+        stream.on('data', (d: Buffer) => {
+          body += d.toString();
+        });
+        stream.on('close', () => resolve({ status, body, reset: stream.rstCode }));
+        stream.on('error', () => {});
+        stream.end();
+      });
+    try {
+      const [cut, ok] = await Promise.all([fetchStream('/cut'), fetchStream('/ok')]);
+      expect(cut.status).toBe('200');
+      expect(cut.body).toBe('partial');
+      expect(cut.reset).not.toBe(0); // RST_STREAM: the client knows the body is incomplete
+      expect(ok).toMatchObject({ status: '200', body: 'whole' });
+      expect(client.destroyed).toBe(false);
+    } finally {
+      client.close();
+      await proxy.close();
+      upstream.close();
+    }
+  });
+});

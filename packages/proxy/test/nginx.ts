@@ -25,6 +25,8 @@ export async function freePort(): Promise<number> {
 export async function startNginx(
   server: string,
   files: Record<string, string | Buffer> = {},
+  /** Extra http-block directives (`@PREFIX@` is the prefix directory); a benchmark's turns the access log off. */
+  http = '',
 ): Promise<Nginx> {
   const binary = '/usr/sbin/nginx';
   if (!existsSync(binary)) {
@@ -47,7 +49,8 @@ pid ${join(prefix, 'nginx.pid')};
 error_log stderr warn;
 events { worker_connections 1024; }
 http {
-  access_log ${join(prefix, 'access.log')};
+  access_log ${http.includes('access_log') ? 'off' : join(prefix, 'access.log')};
+  ${http.replaceAll('@PREFIX@', prefix).replace(/access_log[^;]*;/, '')}
   ${temp.join('\n  ')}
   server {
     listen 127.0.0.1:${port};
