@@ -48,7 +48,9 @@ describe('HTTP/2 upstreams', () => {
           (await request(`http://127.0.0.1:${port}/n${i}`)).body.text(),
         ),
       );
-      answers.forEach((a, i) => expect(a).toBe(`h2 origin GET /n${i} 127.0.0.1:${port} body=`));
+      expect(answers).toEqual(
+        answers.map((_, i) => `h2 origin GET /n${i} 127.0.0.1:${port} body=`),
+      );
       expect(sessions.size).toBe(1); // multiplexed on one upstream connection
     } finally {
       await proxy.close();
