@@ -1,53 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { PingoraError } from '@pingora-ts/error';
-import type { RequestHeader, ResponseHeader } from '@pingora-ts/http-parser';
-import {
-  addForwardedHeaders,
-  Filter,
-  type FilterResult,
-  isUpgradeRequest,
-  type ProxyHttp,
-  type ProxyPeer,
-  type ProxySession,
-} from '@pingora-ts/proxy';
-import type { JWTPayload } from 'jose';
-import type { Logger } from 'pino';
-import type { GatewayMetrics } from './observability/gateway-metrics.js';
-import { applyHeaderEdits } from './policy/header-edits.js';
-import { rewriteTarget } from './policy/path-rewrite.js';
-import { normalizePath } from './routing/normalize-path.js';
-import type { PathParams } from './routing/path-pattern.js';
+import type { ProxyHttp, ProxyPeer } from '@pingora-ts/proxy';
+import type { GatewayCtx, GatewayPhasesHost } from './gateway-ctx.js';
+import { filterRequest } from './request-filter.js';
+import { decorateResponse } from './response-decoration.js';
 import type { CompiledRoute } from './runtime/compiled-route.js';
 import type { GatewayRuntime } from './runtime/gateway-runtime.js';
-import { SseKeepalive } from './sse-keepalive.js';
+import { hashKey, prepareUpstreamRequest } from './upstream-request.js';
 
-/** The per-request state of the gateway's phases. */
-export interface GatewayCtx {
-  /** The configuration this request runs under (a reload does not change it midway). */
-  readonly runtime: GatewayRuntime;
-  requestId: string;
-  route: CompiledRoute | undefined;
-  params: PathParams;
-  claims: JWTPayload | undefined;
-  /** RateLimit fields to add to the response. */
-  rateHeaders: Readonly<Record<string, string>> | undefined;
-  /** Request body bytes seen (against `max_body_bytes`). */
-  bodyBytes: number;
-  /** The client's Accept-Encoding, held back so the gateway does not compress this route. */
-  heldAcceptEncoding: string | undefined;
-  /** The upstream group of the current attempt. */
-  upstream: string | undefined;
-  sse: SseKeepalive | undefined;
-}
-
-/** What the phases need from the gateway around them. */
-export interface GatewayPhasesHost {
-  /** The runtime new requests start with. */
-  current(): GatewayRuntime;
-  readonly metrics: GatewayMetrics;
-  /** Access log (one line per request) and errors; undefined: no access log. */
-  readonly accessLog: Logger | undefined;
-}
+export type { GatewayCtx, GatewayPhasesHost } from './gateway-ctx.js';
 
 /**
  * Keeps in `phases` only the optional phases `runtime` needs, taking them from `all` (what
@@ -223,166 +184,10 @@ export function gatewayPhases(host: GatewayPhasesHost): ProxyHttp<GatewayCtx> {
   };
 }
 
-async function filterRequest(
-  session: ProxySession<GatewayCtx>,
-  ctx: GatewayCtx,
-  host: GatewayPhasesHost,
-): Promise<FilterResult> {
-  const request = session.request;
-  if (request.rawTarget.startsWith('/')) {
-    // Route by the normalised path and send that one upstream, so both agree on it.
-    const path = request.path;
-    const normal = normalizePath(path);
-    if (normal !== path) request.rawTarget = normal + request.rawTarget.slice(path.length);
-  }
-  const hit = ctx.runtime.router.find(request.method, session.host, request.rawTarget);
-  if (hit === undefined) {
-    return json(404, { error: 'no route', path: request.path }, ctx);
-  }
-  const route = hit.route;
-  ctx.route = route;
-  ctx.params = hit.params;
-  const config = route.config;
-
-  if (route.ipAccess !== undefined && !route.ipAccess.isAllowed(session.clientAddress)) {
-    return json(403, { error: 'forbidden' }, ctx);
-  }
-  if (route.cors?.isPreflight(request.method, request.headers)) {
-    const answer = route.cors.preflight(request.headers);
-    return Filter.respond(answer.status, '', { ...answer.headers, 'X-Request-Id': ctx.requestId });
-  }
-  if (isUpgradeRequest(request.headers) && (config.websocket ?? false) === false) {
-    return json(403, { error: 'upgrade not enabled on this route' }, ctx);
-  }
-  const limit = config.max_body_bytes;
-  const length = Number(request.headers.get('content-length') ?? 0);
-  if (limit !== undefined && length > limit) {
-    return json(413, { error: `request body over ${limit} bytes` }, ctx);
-  }
-  if (route.jwt !== undefined) {
-    const result = await route.jwt.verify(request.headers.get('authorization'));
-    if (!result.isValid) {
-      host.metrics.authFailures.inc({ route: route.name });
-      return json(401, { error: result.reason }, ctx, { 'WWW-Authenticate': result.challenge });
-    }
-    ctx.claims = result.claims;
-  }
-  if (route.rateLimiter !== undefined) {
-    const verdict = route.rateLimiter.check(rateKey(route.rateLimiter.key, session, ctx));
-    ctx.rateHeaders = verdict.headers;
-    if (!verdict.isAllowed) {
-      host.metrics.rateLimited.inc({ route: route.name });
-      return json(429, { error: 'rate limited' }, ctx, {
-        ...verdict.headers,
-        'Retry-After': String(verdict.retryAfterSeconds),
-      });
-    }
-  }
-  if (config.respond !== undefined) {
-    const r = config.respond;
-    const headers = new Map<string, string>(Object.entries(r.headers ?? {}));
-    headers.set('X-Request-Id', ctx.requestId);
-    for (const [k, v] of Object.entries(ctx.rateHeaders ?? {})) headers.set(k, v);
-    return Filter.respond(r.status, r.body ?? '', [...headers]);
-  }
-  if (!route.isCompressed) {
-    // Hidden from the proxy's compression module; given back to the upstream request.
-    ctx.heldAcceptEncoding = request.headers.get('accept-encoding');
-    request.headers.remove('accept-encoding');
-  }
-  return undefined;
-}
-
-function prepareUpstreamRequest(
-  session: ProxySession<GatewayCtx>,
-  upstream: RequestHeader,
-  ctx: GatewayCtx,
-): void {
-  const route = ctx.route as CompiledRoute;
-  const config = route.config;
-  upstream.rawTarget = rewriteTarget(upstream.rawTarget, config.rewrite, ctx.params);
-  if (config.rewrite?.host !== undefined) upstream.headers.set('Host', config.rewrite.host);
-  if (ctx.heldAcceptEncoding !== undefined) {
-    upstream.headers.set('Accept-Encoding', ctx.heldAcceptEncoding);
-  }
-  addForwardedHeaders(session, upstream);
-  if (ctx.claims !== undefined && route.jwt !== undefined) {
-    for (const [name, value] of route.jwt.forwardedHeaders(ctx.claims)) {
-      upstream.headers.set(name, value);
-    }
-  }
-  if (config.request_headers !== undefined) {
-    applyHeaderEdits(upstream.headers, config.request_headers, templateVars(session, ctx));
-  }
-}
-
-function decorateResponse(
-  session: ProxySession<GatewayCtx>,
-  response: ResponseHeader,
-  ctx: GatewayCtx,
-): void {
-  const route = ctx.route;
-  const h = response.headers;
-  h.set('X-Request-Id', ctx.requestId);
-  if (route === undefined) return;
-  for (const [k, v] of Object.entries(ctx.rateHeaders ?? {})) h.set(k, v);
-  route.cors?.decorate(session.request.headers, h);
-  if (route.config.response_headers !== undefined) {
-    applyHeaderEdits(h, route.config.response_headers, templateVars(session, ctx));
-  }
-  const sse = route.config.sse;
-  if (sse !== undefined && /^text\/event-stream/i.test(h.get('content-type') ?? '')) {
-    // Tell any proxy in front of us not to buffer the stream either (nginx honours this).
-    h.set('X-Accel-Buffering', 'no');
-    if (sse.keepalive_seconds !== undefined) {
-      ctx.sse = new SseKeepalive(session.downstream, sse.keepalive_seconds * 1000);
-    }
-  }
-}
-
-function templateVars(session: ProxySession<GatewayCtx>, ctx: GatewayCtx): Record<string, string> {
-  return {
-    ...ctx.params,
-    request_id: ctx.requestId,
-    client_ip: session.clientAddress ?? '',
-    route: ctx.route?.name ?? '',
-  };
-}
-
-function rateKey(key: string, session: ProxySession<GatewayCtx>, ctx: GatewayCtx): string {
-  if (key.startsWith('header:')) return session.request.headers.get(key.slice(7)) ?? '';
-  if (key.startsWith('claim:')) {
-    const v = ctx.claims?.[key.slice(6)];
-    return v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
-  }
-  return session.clientAddress ?? '';
-}
-
-function hashKey(key: string | undefined, session: ProxySession<GatewayCtx>): string {
-  if (key === undefined || key === 'path') return session.request.path;
-  if (key === 'ip') return session.clientAddress ?? '';
-  if (key.startsWith('header:')) return session.request.headers.get(key.slice(7)) ?? '';
-  return session.request.path;
-}
-
 function cacheResult(status: string | undefined): string {
   if (status === undefined) return 'uncached';
   const s = status.toLowerCase();
   if (s.includes('hit')) return 'hit';
   if (s.includes('stale')) return 'stale';
   return 'miss';
-}
-
-function json(
-  status: number,
-  body: Record<string, unknown>,
-  ctx: GatewayCtx,
-  headers: Record<string, string> = {},
-): FilterResult {
-  return Filter.respond(status, `${JSON.stringify({ ...body, requestId: ctx.requestId })}\n`, {
-    ...headers,
-    'Content-Type': 'application/json',
-    'Cache-Control': 'no-store',
-    'X-Request-Id': ctx.requestId,
-  });
 }
