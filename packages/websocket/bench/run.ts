@@ -5,7 +5,7 @@
 // offers client_no_context_takeover so one precompressed frame stays valid; the servers keep
 // their own context, their default). Our default level is 1 and ws's is zlib's 6, so the
 // 16 KiB deflate case also runs with ours on ws's settings (level 6 through a zlib stream on
-// the thread pool). Rounds alternate ours / ws; medians of 9.
+// the thread pool). Rounds alternate ours / ws; medians of 15.
 // Run: pnpm --filter @pingora-ts/websocket bench (build first).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -16,7 +16,7 @@ import zlib from 'node:zlib';
 import { compareOps, report, row } from '../../../scripts/bench-kit.mjs';
 
 const CONNECTIONS = 100;
-const ROUND_MS = 600;
+const ROUND_MS = 400;
 const here = dirname(fileURLToPath(import.meta.url));
 
 function startServer(
@@ -211,7 +211,7 @@ try {
       }
       const result = await compareOps(
         { ours: () => runFor(pools.ours), ws: () => runFor(pools.ws) },
-        isWarmup ? { rounds: 1, warmup: 3 } : { rounds: 9, warmup: 2 },
+        isWarmup ? { rounds: 1, warmup: 4 } : { rounds: 15, warmup: 2 },
       );
       for (const c of [...pools.ours, ...pools.ws]) c.socket.destroy();
       if (isWarmup) continue;
