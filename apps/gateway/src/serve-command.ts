@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { PingoraError } from '@pingora-ts/error';
 import { type CliArgs, formatIssue } from '@pingora-ts/server';
 import { banner } from './banner.js';
@@ -38,7 +38,7 @@ export function testCommand(args: CliArgs, io: CliIo): number {
     io.err(`${args.conf}: cannot read: ${(error as Error).message}\n`);
     return 1;
   }
-  const checked = checkConfigText(text);
+  const checked = checkConfigText(text, process.env, dirname(resolve(args.conf)));
   if (checked.config !== undefined) {
     io.out(
       `${args.conf}: ok (${checked.config.routes.length} routes, ${Object.keys(checked.config.upstreams ?? {}).length} upstreams)\n`,

@@ -119,6 +119,35 @@ routes:
     ]);
   });
 
+  it('with a base directory, files the config names must be readable', () => {
+    writeFileSync(join(dir, 'cert.pem'), 'x');
+    const text = `listeners:
+  - address: "127.0.0.1:8443"
+    tls: { cert_file: cert.pem, key_file: missing-key.pem }
+upstreams:
+  app:
+    discovery: { file: { path: nowhere.yaml } }
+routes: [{ upstream: app }]
+`;
+    const checked = checkConfigText(text, {}, dir);
+    expect(checked.issues).toEqual([
+      {
+        key: 'listeners[0].tls.key_file',
+        line: 3,
+        column: 43,
+        message: `cannot read ${join(dir, 'missing-key.pem')}`,
+      },
+      {
+        key: 'upstreams.app.discovery.file.path',
+        line: 6,
+        column: 32,
+        message: `cannot read ${join(dir, 'nowhere.yaml')}`,
+      },
+    ]);
+    // Without one (text not from a file), only the schema is checked.
+    expect(checkConfigText(text, {}).issues).toEqual([]);
+  });
+
   it('loadConfigFile reports an unreadable file as FileReadError', () => {
     expect(() => loadConfigFile(join(dir, 'missing.yaml'))).toThrow(/FileReadError/);
   });

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { PingoraError } from '@pingora-ts/error';
 import { type ConfigIssue, configError } from '@pingora-ts/server';
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
@@ -20,6 +21,7 @@ export type CheckedConfig =
 export function checkConfigText(
   text: string,
   vars: Readonly<Record<string, string | undefined>> = process.env,
+  baseDir?: string,
 ): CheckedConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
@@ -39,8 +41,13 @@ export function checkConfigText(
   }
   const raw = interpolate(doc.toJS() ?? {}, vars);
   const parsed = gatewayConfigSchema.safeParse(raw);
-  if (parsed.success) return { config: parsed.data, issues: [] };
-  const issues = parsed.error.issues.flatMap((issue) => placeIssue(doc.contents, issue, at));
+  const found = parsed.success
+    ? baseDir === undefined
+      ? []
+      : missingFiles(parsed.data, baseDir)
+    : parsed.error.issues;
+  if (parsed.success && found.length === 0) return { config: parsed.data, issues: [] };
+  const issues = found.flatMap((issue) => placeIssue(doc.contents, issue, at));
   issues.sort((a, b) => a.line - b.line || a.column - b.column);
   return { config: undefined, issues };
 }
@@ -64,16 +71,20 @@ export function loadConfigFile(
       detail: { file },
     });
   }
-  return parseConfig(text, file, vars);
+  return parseConfig(text, file, vars, dirname(resolve(file)));
 }
 
-/** Like {@link loadConfigFile} for text already read; `file` names it in errors. */
+/**
+ * Like {@link loadConfigFile} for text already read; `file` names it in errors. With
+ * `baseDir`, the files the config names (certificates, CA files, backend lists) must exist.
+ */
 export function parseConfig(
   text: string,
   file: string,
   vars: Readonly<Record<string, string | undefined>> = process.env,
+  baseDir?: string,
 ): GatewayConfig {
-  const checked = checkConfigText(text, vars);
+  const checked = checkConfigText(text, vars, baseDir);
   if (checked.config !== undefined) return checked.config;
   const first = checked.issues[0] as ConfigIssue;
   const error = configError(file, first);
@@ -92,6 +103,39 @@ export function issuesOf(error: unknown): readonly ConfigIssue[] {
 }
 
 type Position = { line: number; column: number };
+
+/** The files a valid config names that cannot be read, as issues on their keys. */
+function missingFiles(config: GatewayConfig, baseDir: string): z.core.$ZodIssue[] {
+  const wanted: [PropertyKey[], string][] = [];
+  config.listeners.forEach((l, i) => {
+    if (l.tls?.cert_file !== undefined)
+      wanted.push([['listeners', i, 'tls', 'cert_file'], l.tls.cert_file]);
+    if (l.tls?.key_file !== undefined)
+      wanted.push([['listeners', i, 'tls', 'key_file'], l.tls.key_file]);
+  });
+  for (const [name, u] of Object.entries(config.upstreams ?? {})) {
+    if (u.tls?.ca_file !== undefined)
+      wanted.push([['upstreams', name, 'tls', 'ca_file'], u.tls.ca_file]);
+    const d = u.discovery;
+    if (d !== undefined && 'file' in d)
+      wanted.push([['upstreams', name, 'discovery', 'file', 'path'], d.file.path]);
+  }
+  const issues: z.core.$ZodIssue[] = [];
+  for (const [path, file] of wanted) {
+    const full = resolve(baseDir, file);
+    try {
+      accessSync(full, constants.R_OK);
+    } catch {
+      issues.push({
+        code: 'custom',
+        path,
+        message: `cannot read ${full}`,
+        input: file,
+      } as z.core.$ZodIssue);
+    }
+  }
+  return issues;
+}
 
 /** Turns one zod issue into issues placed on the YAML node its path names. */
 function placeIssue(
