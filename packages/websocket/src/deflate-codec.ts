@@ -19,8 +19,9 @@ type Role = 'server' | 'client';
  * Compression and decompression of one side of a permessage-deflate connection (RFC 7692 7).
  *
  * Sending: with the `zlib` compressor each message is compressed alone (native one-shot
- * deflate with a sync flush); with `fflate` and context takeover one compressor lives as long
- * as the connection. Without takeover, or with a window smaller than 32 KiB, fflate compresses
+ * deflate with a sync flush, on the event loop); with `zlib-stream` one node:zlib stream per
+ * connection compresses on the thread pool (`compressAsync`), keeping context when agreed;
+ * with `fflate` and context takeover one fflate compressor lives as long as the connection. Without takeover, or with a window smaller than 32 KiB, fflate compresses
  * every window-sized slice with a fresh compressor, so no back-reference reaches further than
  * the agreed window (RFC 7692 7.1.2). A window of 8 bits, which zlib's raw deflate does not
  * offer, always goes to fflate.

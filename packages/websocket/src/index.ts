@@ -2,7 +2,8 @@
  * RFC 6455 WebSocket for Pingora-TS: the frame codec (every opcode, 7/16/64-bit lengths,
  * word-wise masking, fragmentation with interleaved control frames, close codes, incremental
  * UTF-8 validation, frame and message limits), the opening handshake on both sides,
- * permessage-deflate (RFC 7692) on fflate with context takeover and window-bits negotiation,
+ * permessage-deflate (RFC 7692) with context takeover and window-bits negotiation (node:zlib,
+ * or fflate for a context-keeping compressor on the event loop and for 8-bit windows),
  * a server on an upgraded `@pingora-ts/http-server` session, a client over
  * `@pingora-ts/http-client` (TLS through `@pingora-ts/tls`), and a frame-level relay whose
  * hook can inspect, change or drop every message a proxy passes on.
