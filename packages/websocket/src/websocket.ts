@@ -49,7 +49,8 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
  * through the async iterator (which ends when the connection closes); `send` resolves at once
  * while the socket takes bytes and waits for `drain` when it does not; `close` runs the
  * closing handshake with a code and a reason. Pings are answered, and a quiet connection is
- * probed with pings and dropped when the peer stays silent.
+ * probed with pings and dropped when the peer stays silent. Read with one loop at a time;
+ * leaving a `for await` loop early keeps the connection open, and a new loop reads on.
  *
  * @example
  * ```ts
@@ -220,7 +221,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
 
   /**
    * Starts the closing handshake (RFC 6455 7.1.2) with `code` (1000, 1001-1003, 1007-1014 or
-   * 3000-4999; 1005 sends a close frame without a code) and a reason of at most 123 UTF-8 bytes; the socket is dropped if the peer does
+   * 3000-4999; 1005 sends a close frame without a code) and a reason of at most 123 UTF-8
+   * bytes, after any messages still waiting to be sent. The socket is dropped if the peer does
    * not answer within `closeTimeoutMs`. Resolves with how the connection ended.
    */
   close(code: number = CLOSE_CODES.NORMAL, reason = ''): Promise<CloseInfo> {
