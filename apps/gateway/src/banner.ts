@@ -31,7 +31,7 @@ export function banner(facts: BannerFacts): string {
       '',
       'Try the demo:',
       `  curl ${http}/                       # two upstreams behind round robin`,
-      `  curl -i ${http}/static/app.css      # a cache-enabled route`,
+      `  curl -i ${http}/static/app.css      # a cached route (see Cache-Status)`,
       `  curl -N ${http}/events              # Server-Sent Events clock`,
       `  npx wscat -c ${ws}/ws               # WebSocket echo`,
       `  curl -H "Authorization: Bearer $TOKEN" ${http}/api/hello   # JWT + rate limit (10 burst, 5/s)`,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PingoraError } from '@pingora-ts/error';
 import type { ProxyHttp, ProxyPeer } from '@pingora-ts/proxy';
 import type { GatewayCtx, GatewayPhasesHost } from './gateway-ctx.js';
+import { applyDefaultTtl } from './policy/default-ttl.js';
 import { filterRequest } from './request-filter.js';
 import { decorateResponse } from './response-decoration.js';
 import type { CompiledRoute } from './runtime/compiled-route.js';
@@ -28,7 +29,14 @@ export function tailorPhases(
   } else delete phases.requestBodyFilter;
   if (routes.some((r) => r.cache?.enabled === true)) {
     phases.requestCacheFilter = all.requestCacheFilter;
-  } else delete phases.requestCacheFilter;
+    phases.cacheKeyCallback = all.cacheKeyCallback;
+  } else {
+    delete phases.requestCacheFilter;
+    delete phases.cacheKeyCallback;
+  }
+  if (routes.some((r) => r.cache?.default_ttl_seconds !== undefined)) {
+    phases.upstreamResponseFilter = all.upstreamResponseFilter;
+  } else delete phases.upstreamResponseFilter;
   // With a message filter every WebSocket is relayed message by message: only when a route
   // asks for it; otherwise upgrades are tunnelled byte for byte.
   if (routes.some((r) => typeof r.websocket === 'object')) {
@@ -82,9 +90,16 @@ export function gatewayPhases(host: GatewayPhasesHost): ProxyHttp<GatewayCtx> {
     },
 
     requestCacheFilter(session, ctx) {
-      // The cache phases of @pingora-ts/proxy look at this switch; the RFC 9111 storage behind
-      // it comes with @pingora-ts/cache.
       session.cache.isEnabled = ctx.route?.config.cache?.enabled ?? false;
+    },
+
+    // The route is part of the key: after a reload moves a path to another route (another
+    // upstream, another rewrite), it does not get the old route's answers.
+    cacheKeyCallback: (_session, ctx) => ctx.route?.name ?? '',
+
+    upstreamResponseFilter(session, response, ctx) {
+      const ttl = ctx.route?.config.cache?.default_ttl_seconds;
+      if (ttl !== undefined && session.cache.isEnabled) applyDefaultTtl(response.headers, ttl);
     },
 
     upstreamPeer(session, ctx): ProxyPeer {

@@ -1,5 +1,6 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import { HttpCache } from '@pingora-ts/cache';
 import { PingoraError } from '@pingora-ts/error';
 import { HttpServer } from '@pingora-ts/http-server';
 import { HttpProxy, type ProxyHttp } from '@pingora-ts/proxy';
@@ -113,9 +114,20 @@ export class Gateway {
     });
     const phases = { ...this.allPhases };
     tailorPhases(phases, this.allPhases, this.runtime);
+    const cache = config.cache;
     this.proxy = new HttpProxy(phases, {
       maxRetries: GATEWAY_DEFAULTS.maxRetries,
       compression: true,
+      // One cache for the process: a reload keeps what it holds (its size applies at restart).
+      cache: new HttpCache({
+        memory: {
+          ...(cache?.max_bytes === undefined ? {} : { maxBytes: cache.max_bytes }),
+          ...(cache?.max_object_bytes === undefined
+            ? {}
+            : { maxObjectBytes: cache.max_object_bytes }),
+          ...(cache?.eviction === undefined ? {} : { eviction: cache.eviction }),
+        },
+      }),
     });
     this.server = new Server({
       reusePort: options.reusePort ?? GATEWAY_DEFAULTS.reusePort,
@@ -295,11 +307,12 @@ export class Gateway {
       return { isApplied: false, error };
     }
     const previous = this.runtime;
-    if (
-      JSON.stringify([previous.config.listeners, previous.config.admin]) !==
-      JSON.stringify([next.config.listeners, next.config.admin])
-    ) {
-      this.logger.warn({ reason }, 'listeners or admin changed: they apply at the next restart');
+    const fixed = (c: GatewayConfig) => JSON.stringify([c.listeners, c.admin, c.cache]);
+    if (fixed(previous.config) !== fixed(next.config)) {
+      this.logger.warn(
+        { reason },
+        'listeners, admin or cache size changed: they apply at the next restart',
+      );
     }
     next.start(this.upstreamLog);
     tailorPhases(this.proxy.phases, this.allPhases, next);

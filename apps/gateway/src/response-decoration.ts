@@ -1,6 +1,7 @@
 import type { ResponseHeader } from '@pingora-ts/http-parser';
 import type { ProxySession } from '@pingora-ts/proxy';
 import type { GatewayCtx } from './gateway-ctx.js';
+import { removeDefaultTtl } from './policy/default-ttl.js';
 import { applyHeaderEdits } from './policy/header-edits.js';
 import { SseKeepalive } from './sse-keepalive.js';
 import { templateVars } from './upstream-request.js';
@@ -13,6 +14,7 @@ export function decorateResponse(
 ): void {
   const route = ctx.route;
   const h = response.headers;
+  removeDefaultTtl(h);
   h.set('X-Request-Id', ctx.requestId);
   if (route === undefined) return;
   for (const [k, v] of Object.entries(ctx.rateHeaders ?? {})) h.set(k, v);

@@ -43,6 +43,10 @@ async function checkDemo(
   const secure = await request(`https://localhost:${https}/static/app.css`, { dispatcher: tls });
   expect(secure.statusCode).toBe(200);
   expect(await secure.body.text()).toContain('font-family');
+  // The demo's /static route is cached: the same asset again is a hit.
+  const again = await request(`https://localhost:${https}/static/app.css`, { dispatcher: tls });
+  await again.body.text();
+  expect(String(again.headers['cache-status'])).toMatch(/hit/);
   await tls.close();
   // The API route wants the token printed in the banner.
   const token = /TOKEN=(\S+)/.exec(banner)?.[1] as string;

@@ -40,13 +40,17 @@ describe('tailorPhases', () => {
     current = runtime(`  - match: { paths: ["/b"] }
     respond: { status: 200 }
     max_body_bytes: 10
-    cache: { enabled: true }
+    cache: { enabled: true, default_ttl_seconds: 5 }
+    websocket: { max_message_bytes: 100 }
     sse: { keepalive_seconds: 5 }
 `);
     tailorPhases(phases, all, current);
     expect(phases.requestBodyFilter).toBe(all.requestBodyFilter);
     expect(phases.requestCacheFilter).toBe(all.requestCacheFilter);
     expect(phases.responseBodyFilter).toBe(all.responseBodyFilter);
+    expect(phases.cacheKeyCallback).toBe(all.cacheKeyCallback);
+    expect(phases.upstreamResponseFilter).toBe(all.upstreamResponseFilter);
+    expect(phases.webSocketMessageFilter).toBe(all.webSocketMessageFilter);
     tailorPhases(phases, all, runtime(''));
     expect('responseBodyFilter' in phases).toBe(false);
   });

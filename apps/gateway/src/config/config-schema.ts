@@ -283,6 +283,14 @@ export const gatewayConfigSchema = z
     grace_period_seconds: z.number().min(0).optional(),
     /** Watch the file and reload on change (SIGHUP always reloads). */
     watch: z.boolean().optional(),
+    /** The shared HTTP cache of routes with `cache.enabled` (RFC 9111, in memory). */
+    cache: z
+      .strictObject({
+        max_bytes: z.number().int().min(1).optional(),
+        max_object_bytes: z.number().int().min(1).optional(),
+        eviction: z.enum(['tinyufo', 'lru']).optional(),
+      })
+      .optional(),
     /** Where a daemon (`-d`) writes its output. */
     error_log: z.string().optional(),
     upstreams: z.record(z.string(), upstream).optional(),
