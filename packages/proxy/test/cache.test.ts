@@ -92,8 +92,14 @@ describe('the cache wired into the proxy phases', () => {
       expect(miss.headers['cache-status']).toBe('pingora-ts; fwd=uri-miss; stored');
       const hit = await get(port, '/phase');
       expect(hit.body).toBe(miss.body);
-      expect(hit.headers['cache-status']).toMatch(/^pingora-ts; hit; ttl=(59|60)$/);
-      expect(hit.headers.age).toBe('0');
+      // A slow machine may take a second or two between the two requests.
+      const ttl = Number(
+        /^pingora-ts; hit; ttl=(\d+)$/.exec(String(hit.headers['cache-status']))?.[1],
+      );
+      const age = Number(hit.headers.age);
+      expect(ttl).toBeGreaterThanOrEqual(50);
+      expect(ttl + age).toBeGreaterThanOrEqual(59);
+      expect(ttl + age).toBeLessThanOrEqual(60);
       expect(log[0]).toEqual([
         'requestFilter',
         'requestCacheFilter',
