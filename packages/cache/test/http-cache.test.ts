@@ -45,8 +45,13 @@ describe('freshness (RFC 9111 section 4.2)', () => {
     skew = 10_000;
     const hit = await through(cache, origin, p);
     expect(hit).toMatchObject({ from: 'cache', body: 'body 1' });
-    expect(Number(hit.headers.get('age'))).toBeGreaterThanOrEqual(10);
-    expect(hit.headers.get('cache-status')).toMatch(/^pingora-ts; hit; ttl=(49|50)$/);
+    const age = Number(hit.headers.get('age'));
+    const ttl = Number(
+      /^pingora-ts; hit; ttl=(\d+)$/.exec(hit.headers.get('cache-status') ?? '')?.[1],
+    );
+    expect(age).toBeGreaterThanOrEqual(10);
+    expect(age + ttl).toBeGreaterThanOrEqual(59); // a slow machine moves them, not their sum
+    expect(age + ttl).toBeLessThanOrEqual(60);
     skew = 61_000;
     const again = await through(cache, origin, p);
     expect(origin.lastConditional.get(p)).toBe('"v1"');
