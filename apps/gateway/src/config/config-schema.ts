@@ -101,6 +101,12 @@ const upstream = z
     backends: z.array(backend).min(1).optional(),
     discovery: discovery.optional(),
     health_check: healthCheck.optional(),
+    /**
+     * The protocol to the backends: `h1` (HTTP/1.1, the default), `h2` (HTTP/2: by ALPN over
+     * TLS, prior knowledge (h2c) in plain text; what gRPC needs) or `h2h1` (HTTP/2 when TLS
+     * ALPN chooses it, else HTTP/1.1).
+     */
+    protocol: z.enum(['h1', 'h2', 'h2h1']).optional(),
     /** HTTPS to the backends (and their HTTP health checks). */
     tls: z
       .strictObject({

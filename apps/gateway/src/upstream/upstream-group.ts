@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PingoraError } from '@pingora-ts/error';
-import type { HttpPeer } from '@pingora-ts/http-client';
 import {
   Backend,
   DnsDiscovery,
@@ -13,6 +12,7 @@ import {
   type ServiceDiscovery,
   TcpHealthCheck,
 } from '@pingora-ts/load-balancer';
+import type { ProxyPeer } from '@pingora-ts/proxy';
 import type { TimeoutsConfig, UpstreamConfig } from '../config/config-schema.js';
 
 /** Where an upstream group reports its events (the gateway's logger). */
@@ -114,7 +114,7 @@ export class UpstreamGroup {
     key: string,
     hasTried: (addr: string) => boolean,
     routeTimeouts: TimeoutsConfig | undefined,
-  ): HttpPeer | undefined {
+  ): ProxyPeer | undefined {
     const backend = this.balancer.select(key, undefined, (b) => !hasTried(b.addr));
     if (backend === undefined) return undefined;
     return this.peerOf(backend, routeTimeouts);
@@ -152,10 +152,12 @@ export class UpstreamGroup {
     };
   }
 
-  private peerOf(backend: Backend, routeTimeouts: TimeoutsConfig | undefined): HttpPeer {
+  private peerOf(backend: Backend, routeTimeouts: TimeoutsConfig | undefined): ProxyPeer {
     const t = { ...this.config.timeouts, ...routeTimeouts };
     const tls = this.config.tls;
-    const peer: HttpPeer = { host: backend.host, port: backend.port };
+    const peer: ProxyPeer = { host: backend.host, port: backend.port };
+    const protocol = this.config.protocol;
+    if (protocol !== undefined && protocol !== 'h1') peer.protocol = protocol;
     if (tls !== undefined) {
       peer.tls = {
         ...(tls.sni === undefined ? {} : { sni: tls.sni }),
