@@ -27,6 +27,8 @@ export async function startNginx(
   files: Record<string, string | Buffer> = {},
   /** Extra http-block directives (`@PREFIX@` is the prefix directory); a benchmark's turns the access log off. */
   http = '',
+  /** Extra parameters of the `listen` directive (`http2` for h2c with prior knowledge). */
+  listenParameters = '',
 ): Promise<Nginx> {
   const binary = '/usr/sbin/nginx';
   if (!existsSync(binary)) {
@@ -53,7 +55,7 @@ http {
   ${http.replaceAll('@PREFIX@', prefix).replace(/access_log[^;]*;/, '')}
   ${temp.join('\n  ')}
   server {
-    listen 127.0.0.1:${port};
+    listen 127.0.0.1:${port}${listenParameters === '' ? '' : ` ${listenParameters}`};
     root ${join(prefix, 'html')};
     ${server.replaceAll('@PORT@', String(port))}
   }
