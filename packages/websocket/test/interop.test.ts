@@ -282,7 +282,7 @@ describe('the zlib-stream compressor (thread pool, context takeover) against ws'
       const sends = messages.map((m) => ws.send(m));
       const info = ws.close(1000, 'done');
       await Promise.all(sends);
-      expect((await info).wasClean).toBe(true);
+      expect(await info).toMatchObject({ wasClean: true });
       expect(received.map((b) => b.length)).toEqual(messages.map((m) => Buffer.byteLength(m)));
       expect(received[2]!.toString()).toBe(TEXT.toUpperCase());
       expect(received[4]!.equals(BIG.subarray(0, 300_000))).toBe(true);
