@@ -11,8 +11,11 @@ export class CacheControl {
 
   /** Parses every Cache-Control field of `headers`. */
   static of(headers: HeaderMap): CacheControl {
+    const fields = headers.getAll('cache-control');
+    // Most requests carry none: share one empty, never-mutated instance.
+    if (fields.length === 0) return EMPTY;
     const cc = new CacheControl();
-    for (const field of headers.getAll('cache-control')) cc.parse(field);
+    for (const field of fields) cc.parse(field);
     return cc;
   }
 
@@ -78,3 +81,5 @@ export class CacheControl {
       .filter((f) => f.length > 0);
   }
 }
+
+const EMPTY = new CacheControl();

@@ -86,13 +86,24 @@ export interface AgeInputs {
  * delay) plus the time it has been resident here.
  */
 export function currentAge(headers: HeaderMap, times: AgeInputs, now: number): number {
+  return correctedInitialAge(headers, times) + residentTime(times, now);
+}
+
+/**
+ * The corrected initial age (RFC 9111 section 4.2.3), seconds: the larger of the apparent age
+ * (response time minus Date) and the Age field plus the response delay. It depends on the
+ * stored fields and times only, so the hit path computes it once per stored response.
+ */
+export function correctedInitialAge(headers: HeaderMap, times: AgeInputs): number {
   const date = parseHttpDate(headers.get('date')) ?? times.responseTime;
   const ageField = headers.get('age');
   const ageValue = ageField !== undefined && /^\d+$/.test(ageField) ? Number(ageField) : 0;
   const apparentAge = Math.max(0, times.responseTime - date) / 1000;
   const responseDelay = Math.max(0, times.responseTime - times.requestTime) / 1000;
-  const correctedAgeValue = ageValue + responseDelay;
-  const correctedInitialAge = Math.max(apparentAge, correctedAgeValue);
-  const residentTime = Math.max(0, now - times.responseTime) / 1000;
-  return correctedInitialAge + residentTime;
+  return Math.max(apparentAge, ageValue + responseDelay);
+}
+
+/** How long a response has been resident here (RFC 9111 section 4.2.3), seconds. */
+export function residentTime(times: AgeInputs, now: number): number {
+  return Math.max(0, now - times.responseTime) / 1000;
 }

@@ -3,14 +3,10 @@ import { CacheControl } from './cache-control.js';
 import { primaryKey, variantKey, varyNames } from './cache-key.js';
 import { CacheLock } from './cache-lock.js';
 import type { CachedObject, CacheMeta, CacheStorage } from './cache-storage.js';
-import {
-  currentAge,
-  type FreshnessOptions,
-  freshnessLifetime,
-  parseHttpDate,
-} from './freshness.js';
+import { type FreshnessOptions, parseHttpDate, residentTime } from './freshness.js';
 import { MemoryStorage, type MemoryStorageOptions } from './memory-storage.js';
 import { whyNotStorable } from './storability.js';
+import { storedPolicy } from './stored-policy.js';
 
 /** Options of {@link HttpCache}; every default is in {@link CACHE_DEFAULTS}. */
 export interface HttpCacheOptions extends FreshnessOptions {
@@ -228,7 +224,7 @@ export class CacheRequest {
     this.request = request;
     this.requestCc = CacheControl.of(request.headers);
     this.uri = primaryKey(request, scheme);
-    this.primary = primaryKey(request, scheme, extra);
+    this.primary = extra === '' ? this.uri : primaryKey(request, scheme, extra);
     this.key = this.primary;
   }
 
@@ -267,12 +263,9 @@ export class CacheRequest {
   /** Fresh, allowed stale, or to be revalidated. */
   private judge(found: CachedObject): LookupResult {
     const meta = found.meta;
-    const cc = CacheControl.of(meta.headers);
-    const options = this.cache.options;
-    const lifetime = freshnessLifetime(meta.status, meta.headers, options, cc);
-    const age = currentAge(meta.headers, meta, this.now);
+    const { cc, lifetime, noCacheFields, initialAge } = storedPolicy(meta, this.cache.options);
+    const age = initialAge + residentTime(meta, this.now);
     const reqCc = this.requestCc;
-    const noCacheFields = cc.fieldNames('no-cache');
     const mustValidateAlways = noCacheFields !== undefined && noCacheFields.length === 0;
     const isRequestNoCache =
       reqCc.has('no-cache') ||
@@ -350,17 +343,10 @@ export class CacheRequest {
     this.cache.stats.misses--;
     this.cache.stats.hits++;
     this.cache.stats.collapsed++;
-    const lifetime = freshnessLifetime(object.meta.status, object.meta.headers, this.cache.options);
-    const age = currentAge(object.meta.headers, object.meta, this.now);
-    this.setStatus(`hit; ttl=${Math.floor(lifetime - age)}; collapsed`);
-    return {
-      kind: 'hit',
-      response: this.serve(
-        object,
-        age,
-        CacheControl.of(object.meta.headers).fieldNames('no-cache'),
-      ),
-    };
+    const policy = storedPolicy(object.meta, this.cache.options);
+    const age = policy.initialAge + residentTime(object.meta, this.now);
+    this.setStatus(`hit; ttl=${Math.floor(policy.lifetime - age)}; collapsed`);
+    return { kind: 'hit', response: this.serve(object, age, policy.noCacheFields) };
   }
 
   /**
@@ -463,22 +449,19 @@ export class CacheRequest {
   onUpstreamError(): CachedResponse | undefined {
     const found = this.stored;
     if (found === undefined) return undefined;
-    const cc = CacheControl.of(found.meta.headers);
+    const { cc, lifetime, noCacheFields, initialAge } = storedPolicy(
+      found.meta,
+      this.cache.options,
+    );
     if (cc.has('must-revalidate') || cc.has('proxy-revalidate') || cc.has('s-maxage'))
       return undefined;
     const limit = this.requestCc.seconds('stale-if-error') ?? cc.seconds('stale-if-error');
     if (limit === undefined) return undefined;
-    const lifetime = freshnessLifetime(
-      found.meta.status,
-      found.meta.headers,
-      this.cache.options,
-      cc,
-    );
-    const age = currentAge(found.meta.headers, found.meta, this.now);
+    const age = initialAge + residentTime(found.meta, this.now);
     if (age - lifetime > limit) return undefined;
     this.cache.stats.staleServed++;
     this.setStatus(`hit; ttl=${Math.floor(lifetime - age)}; detail=stale-if-error`);
-    return this.serve(found, age, cc.fieldNames('no-cache'));
+    return this.serve(found, age, noCacheFields);
   }
 
   /** Ends the request's part in the cache: releases the lock (waiters then fetch themselves). */
@@ -515,8 +498,12 @@ export class CacheRequest {
     this.stored = object;
     this.setStatus('fwd=stale; fwd-status=304');
     if (this.isRefresh) this.cache.endRefresh(this.key);
-    const age = currentAge(headers, meta, this.now);
-    return this.serve(object, age, CacheControl.of(headers).fieldNames('no-cache'));
+    const policy = storedPolicy(meta, this.cache.options);
+    return this.serve(
+      object,
+      policy.initialAge + residentTime(meta, this.now),
+      policy.noCacheFields,
+    );
   }
 
   private writer(key: string, meta: CacheMeta): CacheWriter {

@@ -54,6 +54,7 @@ export { CacheLock } from './cache-lock.js';
 export type { CachedObject, CacheMeta, CacheStorage } from './cache-storage.js';
 export {
   type AgeInputs,
+  correctedInitialAge,
   currentAge,
   FRESHNESS_DEFAULTS,
   type FreshnessOptions,
@@ -61,6 +62,7 @@ export {
   HEURISTIC_STATUSES,
   isHeuristic,
   parseHttpDate,
+  residentTime,
 } from './freshness.js';
 export {
   CACHE_DEFAULTS,
@@ -80,3 +82,4 @@ export {
   objectWeight,
 } from './memory-storage.js';
 export { whyNotStorable } from './storability.js';
+export { type StoredPolicy, storedPolicy } from './stored-policy.js';
