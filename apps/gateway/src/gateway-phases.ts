@@ -173,8 +173,7 @@ export function gatewayPhases(host: GatewayPhasesHost): ProxyHttp<GatewayCtx> {
       const route = ctx.route?.name ?? 'none';
       const status = session.response?.status ?? (error === undefined ? 0 : 499);
       const seconds = (session.timing.end - session.timing.start) / 1000;
-      host.metrics.requests.inc({ route, method: session.request.method, status: String(status) });
-      host.metrics.latency.observe({ route }, seconds);
+      host.metrics.recordRequest(route, session.request.method, status, seconds);
       if (session.cache.isEnabled) {
         host.metrics.cache.inc({ route, result: cacheResult(session.cache.status) });
       }

@@ -226,6 +226,17 @@ describe('routing end to end', () => {
     expect(res.headers['x-tea']).toBe('earl-grey');
   });
 
+  it('counts unknown methods under one metric label, so clients cannot grow the metrics', async () => {
+    for (const method of ['BREW', 'WHEN', 'GET']) {
+      const res = await request(`${gw.url}/nowhere`, { method });
+      await res.body.text();
+    }
+    const text = await gw.gateway.metrics.render();
+    expect(text).toMatch(/gateway_requests_total\{route="none",method="OTHER",status="404"\} 2/);
+    expect(text).toMatch(/gateway_requests_total\{route="none",method="GET",status="404"\} \d+/);
+    expect(text).not.toContain('BREW');
+  });
+
   it('writes one access log line per request with id, route, status, upstream and latency', async () => {
     const res = await get('/users/9');
     const id = res.headers['x-request-id'];
