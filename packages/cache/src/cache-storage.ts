@@ -36,4 +36,9 @@ export interface CacheStorage {
   purge(key: string): Promise<boolean>;
   /** Bytes held. */
   readonly usedBytes: number;
+  /**
+   * Largest body it stores, bytes, when it has a limit: a writer stops buffering a response
+   * once it is larger (the client still gets all of it) and lets lock waiters go upstream.
+   */
+  readonly maxObjectBytes?: number;
 }

@@ -87,6 +87,8 @@ export interface CacheStats {
   invalidated: number;
 }
 
+/** Largest body a writer buffers for a storage that states no object limit (1 GiB). */
+const MAX_BUFFERED_BYTES = 1 << 30;
 const UNSAFE_OK = (status: number) => status >= 200 && status < 400;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 const HOP_BY_HOP = new Set([
@@ -510,7 +512,9 @@ export class CacheRequest {
     const parts: Uint8Array[] = [];
     let size = 0;
     let isOpen = true;
-    const limit = 1 << 30;
+    // Past the storage's object limit the body cannot be stored: stop buffering it and let
+    // the requests waiting on the lock go upstream now rather than at the end of the stream.
+    const limit = this.cache.storage.maxObjectBytes ?? MAX_BUFFERED_BYTES;
     return {
       write: (chunk) => {
         if (!isOpen) return;
@@ -518,6 +522,7 @@ export class CacheRequest {
         if (size > limit) {
           isOpen = false;
           parts.length = 0;
+          this.finish();
           return;
         }
         parts.push(Buffer.from(chunk));

@@ -33,7 +33,8 @@ export function objectWeight(object: CachedObject): number {
  * size, so the bytes held never exceed `maxBytes`; objects over `maxObjectBytes` are refused.
  */
 export class MemoryStorage implements CacheStorage {
-  private readonly maxObjectBytes: number;
+  /** Largest body stored, bytes. */
+  readonly maxObjectBytes: number;
   private readonly ufo: TinyUfo<string, CachedObject> | undefined;
   private readonly lru: Lru<string, CachedObject> | undefined;
   private bytes = 0;
