@@ -433,6 +433,9 @@ export class CacheRequest {
         ? this.primary
         : `${this.primary}\n${variantKey(vary, this.request.headers)}`;
     const stored = storedHeaders(head.headers, responseTime);
+    // A qualified private names fields a shared cache must not store (RFC 9111 5.2.2.7).
+    for (const name of CacheControl.of(head.headers).fieldNames('private') ?? [])
+      stored.remove(name);
     const meta: CacheMeta = {
       status: head.status,
       reason: head.reason,

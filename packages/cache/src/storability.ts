@@ -10,7 +10,8 @@ const UNDERSTOOD = new Set([
 /**
  * Why a response is not stored, or undefined when a shared cache may store it (RFC 9111
  * section 3, with 3.5 for Authorization): the request method is cacheable (GET), the status is
- * final and understood, neither side said `no-store`, the response is not `private`, a request
+ * final and understood, neither side said `no-store` (unless with `must-understand`), the
+ * response is not `private` (a qualified `private` only drops its fields), a request
  * with Authorization is answered `public`, `s-maxage` or `must-revalidate`, and the response
  * has explicit freshness, a validator-based heuristic, or `public`.
  */
@@ -24,8 +25,12 @@ export function whyNotStorable(
   if (!UNDERSTOOD.has(response.status)) return 'status';
   if (response.status === 206) return 'partial content'; // ranges are served from full responses
   if (requestCc.has('no-store')) return 'request no-store';
-  if (responseCc.has('no-store')) return 'no-store';
-  if (responseCc.has('private')) return 'private';
+  // must-understand (section 5.2.2.3): a cache that understands the status may ignore the
+  // no-store sent alongside for caches that do not (the status was checked just above).
+  if (responseCc.has('no-store') && !responseCc.has('must-understand')) return 'no-store';
+  // A qualified private (section 5.2.2.7) makes only the named fields private: the response
+  // is stored without them (see the caller); the unqualified form keeps it out of shared caches.
+  if (responseCc.fieldNames('private')?.length === 0) return 'private';
   if ((response.headers.get('vary') ?? '').split(',').some((v) => v.trim() === '*'))
     return 'vary *';
   if (

@@ -129,6 +129,51 @@ describe('what is stored (RFC 9111 section 3)', () => {
     }
   });
 
+  it('a qualified private stores the response without the named fields (section 5.2.2.7)', async () => {
+    const p = serve(unique('private-fields'), {
+      'Cache-Control': 'max-age=60, private="Set-Cookie"',
+      'Set-Cookie': 'session=1',
+      'X-Kept': 'yes',
+    });
+    expect((await through(cache, origin, p)).headers.get('set-cookie')).toBe('session=1');
+    const hit = await through(cache, origin, p);
+    expect(hit).toMatchObject({ from: 'cache', body: 'body 1' });
+    expect(hit.headers.get('set-cookie')).toBeUndefined();
+    expect(hit.headers.get('x-kept')).toBe('yes');
+  });
+
+  it('must-understand with no-store: stored for an understood status, not for another', async () => {
+    const ok = serve(unique('must-understand'), {
+      'Cache-Control': 'max-age=60, must-understand, no-store',
+    });
+    await through(cache, origin, ok);
+    expect((await through(cache, origin, ok)).from).toBe('cache');
+    const odd = serve(
+      unique('must-understand-299'),
+      { 'Cache-Control': 'max-age=60, must-understand, no-store' },
+      299,
+    );
+    await through(cache, origin, odd);
+    expect((await through(cache, origin, odd)).from).toBe('origin');
+  });
+
+  it('public: heuristic freshness for a status that has none by default (302)', async () => {
+    const withPublic = serve(
+      unique('public-302'),
+      { 'Cache-Control': 'public', Date: ago(0), 'Last-Modified': ago(1000), Location: '/x' },
+      302,
+    );
+    await through(cache, origin, withPublic);
+    expect((await through(cache, origin, withPublic)).from).toBe('cache');
+    const without = serve(
+      unique('plain-302'),
+      { Date: ago(0), 'Last-Modified': ago(1000), Location: '/x' },
+      302,
+    );
+    await through(cache, origin, without);
+    expect((await through(cache, origin, without)).from).toBe('origin');
+  });
+
   it('no freshness and no validator: not stored', async () => {
     const p = serve(unique('nothing'), {});
     await through(cache, origin, p);
@@ -165,6 +210,17 @@ describe('response directives', () => {
     expect(
       (await through(cache, origin, p, { headers: { 'Cache-Control': 'max-stale=100' } })).from,
     ).toBe('origin');
+  });
+
+  it('proxy-revalidate and s-maxage bind a shared cache like must-revalidate', async () => {
+    for (const cc of ['max-age=1, proxy-revalidate', 's-maxage=1']) {
+      const p = serve(unique('proxy-revalidate'), { 'Cache-Control': cc });
+      await through(cache, origin, p);
+      skew = 5_000;
+      const stale = { headers: { 'Cache-Control': 'max-stale=100' } };
+      expect((await through(cache, origin, p, stale)).from, cc).toBe('origin');
+      skew = 0;
+    }
   });
 
   it('stale-while-revalidate: serves stale once stale, refreshes in the background once', async () => {
@@ -302,6 +358,21 @@ describe('Vary, HEAD, conditionals, invalidation, purge', () => {
     expect((await through(cache, origin, item)).body).toBe('fresh copy');
     expect((await through(cache, origin, list)).from).toBe('origin');
     expect(cache.stats.invalidated).toBe(2);
+  });
+
+  it('Cache-Status on every path: stored miss, pass, unsafe request', async () => {
+    const p = serve(unique('status'), { 'Cache-Control': 'max-age=60' });
+    expect((await through(cache, origin, p)).headers.get('cache-status')).toBe(
+      'pingora-ts; fwd=uri-miss; stored',
+    );
+    const q = serve(unique('status-pass'), { 'Cache-Control': 'no-store' });
+    expect((await through(cache, origin, q)).headers.get('cache-status')).toBe(
+      'pingora-ts; fwd=uri-miss',
+    );
+    expect(
+      (await through(cache, origin, p, { method: 'DELETE' })).headers.get('cache-status'),
+    ).toBe('pingora-ts; fwd=bypass');
+    expect(cache.stats).toMatchObject({ stored: 1, bypassed: 1, invalidated: 1 });
   });
 
   it('purge by URI', async () => {
