@@ -130,7 +130,7 @@ export class Gateway {
       }),
     });
     this.server = new Server({
-      reusePort: options.reusePort ?? GATEWAY_DEFAULTS.reusePort,
+      reusePort: options.reusePort ?? config.reuse_port ?? GATEWAY_DEFAULTS.reusePort,
       log: (line) => this.logger.warn(line),
     });
   }

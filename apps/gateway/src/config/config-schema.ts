@@ -286,6 +286,11 @@ export const gatewayConfigSchema = z
       })
       .optional(),
     pid_file: z.string().optional(),
+    /**
+     * Bind with SO_REUSEPORT (Linux default), which `serve -u` needs to start beside the
+     * running gateway; `false` makes a second gateway on the same port fail instead of sharing.
+     */
+    reuse_port: z.boolean().optional(),
     grace_period_seconds: z.number().min(0).optional(),
     /** Watch the file and reload on change (SIGHUP always reloads). */
     watch: z.boolean().optional(),
