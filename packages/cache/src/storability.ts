@@ -13,7 +13,8 @@ const UNDERSTOOD = new Set([
  * final and understood, neither side said `no-store` (unless with `must-understand`), the
  * response is not `private` (a qualified `private` only drops its fields), a request
  * with Authorization is answered `public`, `s-maxage` or `must-revalidate`, and the response
- * has explicit freshness, a validator-based heuristic, or `public`.
+ * has explicit freshness, `public`, or a validator (then it is revalidated before each use
+ * unless a Last-Modified heuristic makes it fresh).
  */
 export function whyNotStorable(
   request: RequestHeader,
@@ -45,7 +46,8 @@ export function whyNotStorable(
   const hasExplicit = responseCc.has('s-maxage') || responseCc.has('max-age') || h.has('expires');
   if (hasExplicit || responseCc.has('public')) return undefined;
   if (HEURISTIC_STATUSES.has(response.status) && h.has('last-modified')) return undefined;
-  // Storable with a validator and no-cache (served only after revalidation).
-  if (responseCc.has('no-cache') && (h.has('etag') || h.has('last-modified'))) return undefined;
-  return 'no freshness information';
+  // Section 3 lets a cache store a response with a validator and no freshness: stale from the
+  // start, it is revalidated before each use, and a 304 then saves sending the body again.
+  if (h.has('etag') || h.has('last-modified')) return undefined;
+  return 'no freshness information and no validator';
 }

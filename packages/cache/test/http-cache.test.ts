@@ -174,6 +174,16 @@ describe('what is stored (RFC 9111 section 3)', () => {
     expect((await through(cache, origin, without)).from).toBe('origin');
   });
 
+  it('a validator without freshness: stored, revalidated before each use, the 304 saves the body', async () => {
+    const p = serve(unique('etag-only'), { ETag: '"only"' });
+    await through(cache, origin, p);
+    const second = await through(cache, origin, p);
+    expect(origin.lastConditional.get(p)).toBe('"only"');
+    expect(second).toMatchObject({ from: 'cache', body: 'body 1' });
+    expect(second.headers.get('cache-status')).toBe('pingora-ts; fwd=stale; fwd-status=304');
+    expect(origin.hits.get(p)).toBe(2);
+  });
+
   it('no freshness and no validator: not stored', async () => {
     const p = serve(unique('nothing'), {});
     await through(cache, origin, p);
