@@ -424,6 +424,10 @@ export class CacheRequest {
       this.release?.(undefined);
       this.release = undefined;
       if (this.isRefresh) this.cache.endRefresh(this.key);
+      // The origin replaced the stored response with one that may not be stored: the stored
+      // one no longer stands for the resource (a final non-error answer), so drop it.
+      if (this.stored !== undefined && head.status < 500 && head.status !== 304)
+        void this.cache.storage.purge(this.key);
       return { kind: 'pass', head: this.withStatus(head) };
     }
     this.setStatus(`${this.status.slice(this.cache.options.name.length + 2)}; stored`);

@@ -184,6 +184,20 @@ describe('what is stored (RFC 9111 section 3)', () => {
     expect(origin.hits.get(p)).toBe(2);
   });
 
+  it('a stored response replaced upstream by one that may not be stored is dropped', async () => {
+    const p = unique('replaced');
+    let isNoStore = false;
+    origin.route(p, (_req, res) => {
+      res.setHeader('Cache-Control', isNoStore ? 'no-store' : 'max-age=60');
+      res.end(isNoStore ? 'new' : 'old');
+    });
+    await through(cache, origin, p);
+    isNoStore = true;
+    const forced = await through(cache, origin, p, { headers: { 'Cache-Control': 'no-cache' } });
+    expect(forced).toMatchObject({ from: 'origin', body: 'new' });
+    expect(await through(cache, origin, p)).toMatchObject({ from: 'origin', body: 'new' });
+  });
+
   it('no freshness and no validator: not stored', async () => {
     const p = serve(unique('nothing'), {});
     await through(cache, origin, p);
