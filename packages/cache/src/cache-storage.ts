@@ -34,6 +34,11 @@ export interface CacheStorage {
   updateMeta(key: string, meta: CacheMeta): Promise<void>;
   /** Removes `key`; true when something was there. */
   purge(key: string): Promise<boolean>;
+  /**
+   * Whether `key` is stored, without touching its recency. Optional: with it the cache prunes
+   * its Vary and purge index of evicted keys; without it that index grows with distinct URIs.
+   */
+  has?(key: string): boolean;
   /** Bytes held. */
   readonly usedBytes: number;
   /**

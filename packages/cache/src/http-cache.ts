@@ -89,6 +89,8 @@ export interface CacheStats {
 
 /** Largest body a writer buffers for a storage that states no object limit (1 GiB). */
 const MAX_BUFFERED_BYTES = 1 << 30;
+/** Smallest index size that triggers pruning of evicted keys. */
+const MIN_PRUNE_AT = 1_024;
 const UNSAFE_OK = (status: number) => status >= 200 && status < 400;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 const HOP_BY_HOP = new Set([
@@ -136,8 +138,10 @@ export class HttpCache {
   /** @internal */ readonly options: Required<Omit<HttpCacheOptions, 'storage' | 'memory'>>;
   /** Vary field names of the latest stored response per primary key. */
   private readonly varyOf = new Map<string, readonly string[]>();
-  /** Storage keys per URI (scheme, host, target), for invalidation and purge. */
-  private readonly keysOfUri = new Map<string, Set<string>>();
+  /** Storage keys per URI (scheme, host, target), each with its primary key, for purge. */
+  private readonly keysOfUri = new Map<string, Map<string, string>>();
+  /** Index size at which evicted keys are next pruned from the two maps above. */
+  private pruneAt = MIN_PRUNE_AT;
   /** Keys whose stale-while-revalidate refresh is under way (one at a time). */
   private readonly refreshing = new Set<string>();
 
@@ -166,8 +170,34 @@ export class HttpCache {
     if (keys === undefined) return 0;
     this.keysOfUri.delete(uri);
     let removed = 0;
-    for (const key of keys) if (await this.storage.purge(key)) removed++;
+    for (const key of keys.keys()) if (await this.storage.purge(key)) removed++;
     return removed;
+  }
+
+  /** URIs and primary keys the cache indexes (for Vary and purge); bounded by pruning. */
+  get indexSize(): number {
+    return this.keysOfUri.size + this.varyOf.size;
+  }
+
+  /**
+   * Drops the index entries of keys the storage evicted, when it can tell (`has`). Run each
+   * time the index doubles, so the cost is amortised O(1) per store and the index stays
+   * within about twice the live entries.
+   */
+  private prune(): void {
+    const has = this.storage.has?.bind(this.storage);
+    if (has === undefined || this.indexSize < this.pruneAt) return;
+    const livePrimaries = new Set<string>();
+    for (const [uri, keys] of this.keysOfUri) {
+      for (const [key, primary] of keys) {
+        if (has(key)) livePrimaries.add(primary);
+        else keys.delete(key);
+      }
+      if (keys.size === 0) this.keysOfUri.delete(uri);
+    }
+    for (const primary of this.varyOf.keys())
+      if (!livePrimaries.has(primary)) this.varyOf.delete(primary);
+    this.pruneAt = Math.max(MIN_PRUNE_AT, 2 * this.indexSize);
   }
 
   /** @internal */
@@ -181,11 +211,12 @@ export class HttpCache {
     this.varyOf.set(primary, object.meta.vary);
     let keys = this.keysOfUri.get(uri);
     if (keys === undefined) {
-      keys = new Set();
+      keys = new Map();
       this.keysOfUri.set(uri, keys);
     }
-    keys.add(key);
+    keys.set(key, primary);
     this.stats.stored++;
+    this.prune();
     return true;
   }
 

@@ -62,6 +62,10 @@ export class MemoryStorage implements CacheStorage {
     return this.bytes;
   }
 
+  has(key: string): boolean {
+    return this.ufo !== undefined ? this.ufo.has(key) : (this.lru?.has(key) ?? false);
+  }
+
   async lookup(key: string): Promise<CachedObject | undefined> {
     return this.ufo !== undefined ? this.ufo.get(key) : this.lru?.get(key);
   }

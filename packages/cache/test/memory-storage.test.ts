@@ -1,7 +1,7 @@
-import { HeaderMap } from '@pingora-ts/http-parser';
+import { HeaderMap, RequestHeader, ResponseHeader } from '@pingora-ts/http-parser';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type CachedObject, MemoryStorage, objectWeight } from '../src/index.js';
+import { type CachedObject, HttpCache, MemoryStorage, objectWeight } from '../src/index.js';
 
 const object = (size: number): CachedObject => ({
   meta: {
@@ -53,5 +53,26 @@ describe('MemoryStorage', () => {
     expect(await storage.put('big', object(101))).toBe(false);
     expect(await storage.lookup('big')).toBeUndefined();
     expect(storage.usedBytes).toBe(0);
+  });
+
+  it("the cache's Vary and purge index stays bounded when the storage evicts", async () => {
+    const cache = new HttpCache({ memory: { maxBytes: 64 * 1024 } });
+    for (let i = 0; i < 10_000; i++) {
+      const c = cache.begin(
+        new RequestHeader('GET', `/n/${i}`, 'HTTP/1.1', new HeaderMap([['Host', 'index.test']])),
+        { scheme: 'http' },
+      );
+      await c.lookup();
+      const d = c.onUpstreamResponse(
+        new ResponseHeader(200, 'OK', 'HTTP/1.1', new HeaderMap([['Cache-Control', 'max-age=60']])),
+      );
+      if (d.kind !== 'store') throw new Error(d.kind);
+      d.writer.write(Buffer.alloc(512));
+      await d.writer.finish();
+      c.finish();
+    }
+    // 64 KiB holds under 100 such objects; the index may lag until the next prune.
+    expect(cache.stats.stored).toBeGreaterThan(1_000);
+    expect(cache.indexSize).toBeLessThanOrEqual(2_048);
   });
 });
