@@ -39,8 +39,24 @@ export const PARSE_DEFAULTS: Readonly<Required<ParseOptions>> = {
   requireHost: true,
 };
 
-/** Merges `options` over {@link PARSE_DEFAULTS}, rejecting nonsense with a RangeError. */
-export function resolveOptions(options: ParseOptions = {}): Required<ParseOptions> {
+/**
+ * Merges `options` over {@link PARSE_DEFAULTS}, rejecting nonsense with a RangeError. A parser
+ * and a decoder are made per message, so the result is remembered per options object (and
+ * shared for none): options are read when first used, as every other option object here.
+ */
+export function resolveOptions(options?: ParseOptions): Readonly<Required<ParseOptions>> {
+  if (options === undefined) return RESOLVED_DEFAULTS;
+  let resolved = resolvedByOptions.get(options);
+  if (resolved === undefined) {
+    resolved = resolveFresh(options);
+    resolvedByOptions.set(options, resolved);
+  }
+  return resolved;
+}
+
+const resolvedByOptions = new WeakMap<ParseOptions, Readonly<Required<ParseOptions>>>();
+
+function resolveFresh(options: ParseOptions): Readonly<Required<ParseOptions>> {
   const o = { ...PARSE_DEFAULTS, ...options };
   for (const k of [
     'maxHeadSize',
@@ -53,5 +69,7 @@ export function resolveOptions(options: ParseOptions = {}): Required<ParseOption
     if (!Number.isSafeInteger(v) || v < 1)
       throw new RangeError(`${k} must be a positive safe integer, got ${v}`);
   }
-  return o;
+  return Object.freeze(o);
 }
+
+const RESOLVED_DEFAULTS = resolveFresh({});

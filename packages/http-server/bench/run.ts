@@ -1,31 +1,39 @@
-// Our server vs node:http with the same handler (hello world, and a 64 KiB body), loaded by
-// autocannon in a separate process (50 connections, 5 s), runs interleaved A B A B A B,
-// medians of requests/s and p99 latency. Run: pnpm --filter @pingora-ts/http-server bench
-import { execFile } from 'node:child_process';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+// Our server vs node:http with the same handler (hello world, and a 64 KiB body), both in a
+// process of their own pinned to core 0 where taskset exists, loaded by wrk pinned to core 1
+// (or autocannon when wrk is not installed), runs interleaved A B A B A B, medians of
+// requests/s and p99 latency. Run: pnpm --filter @pingora-ts/http-server bench
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { HttpServer } from '@pingora-ts/http-server';
 import { report, row } from '../../../scripts/bench-kit.mjs';
 
-const autocannon = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  'node_modules',
-  '.bin',
-  'autocannon',
-);
-const HELLO = Buffer.from('hello world');
-const LARGE = Buffer.alloc(65_536, 'z');
-const REPEATS = 3;
+const here = dirname(fileURLToPath(import.meta.url));
+const autocannon = join(here, '..', 'node_modules', '.bin', 'autocannon');
+const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+const hasWrk = has('wrk');
+const hasTaskset = has('taskset') && (await import('node:os')).availableParallelism() >= 2;
+const REPEATS = 5;
+const run = promisify(execFile);
 
 async function load(port: number): Promise<{ rps: number; p99: number }> {
-  const { stdout } = await promisify(execFile)(
+  if (hasWrk) {
+    const args = ['-t1', '-c64', '-d4s', '--latency', `http://127.0.0.1:${port}/`];
+    const { stdout } = hasTaskset
+      ? await run('taskset', ['-c', '1', 'wrk', ...args])
+      : await run('wrk', args);
+    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
+    const [, value, unit] = /99%\s+([\d.]+)(us|ms|s)/.exec(stdout) ?? [];
+    const p99 = Number(value) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1);
+    return { rps, p99 };
+  }
+  const { stdout } = await run(
     autocannon,
     ['-c', '50', '-d', '5', '-j', `http://127.0.0.1:${port}/`],
-    { maxBuffer: 16 * 1024 * 1024 },
+    {
+      maxBuffer: 16 * 1024 * 1024,
+    },
   );
   const result = JSON.parse(stdout) as {
     requests: { average: number };
@@ -38,25 +46,27 @@ async function load(port: number): Promise<{ rps: number; p99: number }> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const rows = [];
-for (const [name, body] of [
-  ['hello world', HELLO],
-  ['64 KiB body', LARGE],
+for (const [name, size] of [
+  ['hello world', 11],
+  ['64 KiB body', 65_536],
 ] as const) {
-  const ours = new HttpServer({
-    handler: (s) => s.respond(200, body, { 'content-type': 'text/plain' }),
-  });
-  const oursPort = (await ours.listen(0, '127.0.0.1')).port;
-  const node = http.createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.length });
-    res.end(body);
-  });
-  await new Promise<void>((r) => node.listen(0, '127.0.0.1', r));
-  const nodePort = (node.address() as AddressInfo).port;
+  const command = [process.execPath, join(here, 'servers.ts'), String(size)];
+  const child = hasTaskset
+    ? spawn('taskset', ['-c', '0', ...command], { stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(command[0] as string, command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  const ports = JSON.parse(line.toString()) as { ours: number; node: number };
   const a: { rps: number; p99: number }[] = [];
   const b: { rps: number; p99: number }[] = [];
-  for (let i = 0; i < REPEATS; i++) {
-    a.push(await load(oursPort));
-    b.push(await load(nodePort));
+  try {
+    await load(ports.ours); // warm up both
+    await load(ports.node);
+    for (let i = 0; i < REPEATS; i++) {
+      a.push(await load(ports.ours));
+      b.push(await load(ports.node));
+    }
+  } finally {
+    child.kill('SIGTERM');
   }
   rows.push(
     row(
@@ -79,8 +89,5 @@ for (const [name, body] of [
       'lower',
     ),
   );
-  await ours.close();
-  node.closeAllConnections();
-  await new Promise<void>((r) => node.close(() => r()));
 }
-report('http-server', 'serve', rows);
+report('http-server', `serve (${hasWrk ? 'wrk' : 'autocannon'})`, rows);

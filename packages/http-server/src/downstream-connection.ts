@@ -33,6 +33,7 @@ export class DownstreamConnection {
   private isIdle = true;
   private isClosing = false;
   private served = 0;
+  private readonly parser: RequestHeadParser;
   /** Resolves when the connection is done (closed or handed over). */
   readonly done: Promise<void>;
 
@@ -42,6 +43,7 @@ export class DownstreamConnection {
     this.options = options;
     this.wheel = wheel;
     this.source = new ByteSource(socket);
+    this.parser = new RequestHeadParser(options.parse);
     socket.setNoDelay(true);
     this.done = this.run().catch(() => {
       socket.destroy();
@@ -116,7 +118,9 @@ export class DownstreamConnection {
 
   /** Reads the next request head, or null when the client left or a timeout/limit ended it. */
   private async readHead(): Promise<ParsedRequest | null> {
-    const parser = new RequestHeadParser(this.options.parse);
+    // One parser per connection: it starts over by itself after each head, and remembers a
+    // `Connection: close` (RFC 9112 9.6) across them.
+    const parser = this.parser;
     const isFirst = this.served === 0;
     let timer: Deadline = this.wheel.deadline(
       isFirst ? this.options.headerTimeoutMs : this.options.keepAliveTimeoutMs,

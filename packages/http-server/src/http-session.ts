@@ -188,8 +188,18 @@ export class HttpSession {
     const h = toHeaderMap(headers);
     if (!h.has('content-length') && !NO_BODY_STATUS(status))
       h.set('Content-Length', String(data.length));
-    await this.writeHead(status, h);
-    await this.end(data);
+    // Head and body leave in one write (corked) when the body is small: one packet for the
+    // client to read instead of two. A corked write past the high-water mark would wait for a
+    // 'drain' that never comes, so a large body goes uncorked.
+    const isCorking =
+      !this.socket.writableCorked && data.length < this.socket.writableHighWaterMark / 2;
+    if (isCorking) this.socket.cork();
+    try {
+      await this.writeHead(status, h);
+      await this.end(data);
+    } finally {
+      if (isCorking) this.socket.uncork();
+    }
   }
 
   /**

@@ -588,12 +588,10 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
         head.headers.set('Cache-Status', entry.status);
       }
     }
-    const response = new ResponseHeader(
-      head.status,
-      head.reason,
-      'HTTP/1.1',
-      withoutHopByHop(head.headers),
-    );
+    // A head from the cache is a fresh copy without hop-by-hop fields already.
+    const response = isFromCache
+      ? head
+      : new ResponseHeader(head.status, head.reason, 'HTTP/1.1', withoutHopByHop(head.headers));
     if (phases.responseFilter !== undefined) await phases.responseFilter(session, response, ctx);
     const decoder = session.decompressResponse ? decoderFor(response.headers) : undefined;
     const range = await this.rangeFor(session, ctx, response);
