@@ -1,2 +1,337 @@
-// `pnpm bench`'s end-to-end matrix (being built: see apps/bench/README.md).
-console.log('apps/bench: end-to-end matrix not written yet');
+// The end-to-end matrix: nginx, haproxy, http-proxy, @fastify/http-proxy, our proxy and our
+// gateway, one process or worker each, in front of the same nginx backend (fixed 100 B and
+// 64 KiB bodies), loaded by wrk (HTTP/1.1) and h2load (HTTP/2), runs interleaved, medians.
+// Writes bench-results/report.md, report.json and report.svg (with every package's own
+// benchmark figures found under bench-results/).
+// Run: pnpm bench (everything) or node apps/bench/dist/run.js [--quick]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { h2load, type LoadResult, wrk } from './load.js';
+import {
+  freePort,
+  hasTool,
+  type Owned,
+  processStats,
+  startHaproxy,
+  startNginx,
+  startNode,
+} from './processes.js';
+import { type Cell, type RowResult, writeReport } from './report.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..', '..');
+const isQuick = process.argv.includes('--quick');
+const SECONDS = isQuick ? 2 : 5;
+const ROUNDS = isQuick ? 1 : 3;
+const CONTENDER_CORE = 0;
+const LOAD_CORE = 1;
+
+// What the matrix needs from Debian; installed here when missing and apt-get is at hand.
+const NEEDED: Record<string, string> = {
+  wrk: 'wrk',
+  h2load: 'nghttp2-client',
+  '/usr/sbin/nginx': 'nginx-light',
+  haproxy: 'haproxy',
+};
+const missing = Object.entries(NEEDED).filter(([tool]) => !hasTool(tool));
+if (missing.length > 0 && hasTool('apt-get')) {
+  const packages = missing.map(([, pkg]) => pkg);
+  console.log(`apt-get install ${packages.join(' ')}`);
+  spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  // Debian starts the services it installs; the matrix starts its own instances.
+  spawnSync('sh', [
+    '-c',
+    'systemctl stop nginx haproxy 2>/dev/null; pkill -x nginx; pkill -x haproxy; true',
+  ]);
+}
+for (const tool of ['wrk', 'h2load', '/usr/sbin/nginx']) {
+  if (!hasTool(tool)) {
+    console.error(
+      `${tool} is missing: apt-get install wrk nghttp2-client nginx-light (haproxy optional)`,
+    );
+    process.exit(2);
+  }
+}
+const hasHaproxy = hasTool('haproxy');
+
+interface Contender {
+  name: string;
+  isNode: boolean;
+  start(backendPort: number): Promise<Owned>;
+}
+
+const proxyPass = () =>
+  `location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; }`;
+const upstreamBlock = (backend: number) =>
+  `upstream origin { server 127.0.0.1:${backend}; keepalive 64; }`;
+
+function gatewayConfig(backend: number, port: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-gateway-'));
+  const file = join(dir, 'gateway.yaml');
+  writeFileSync(
+    file,
+    `listeners: [{ address: "127.0.0.1:${port}" }]
+admin: { address: "127.0.0.1:0" }
+logging: { level: warn, access_log: false }
+upstreams:
+  origin: { backends: ["127.0.0.1:${backend}"] }
+routes:
+  - name: all
+    match: { paths: ["/**"] }
+    upstream: origin
+`,
+  );
+  return file;
+}
+
+const nginxProxy: Contender = {
+  name: 'nginx',
+  isNode: false,
+  start: (backend) =>
+    startNginx('nginx', proxyPass(), { core: CONTENDER_CORE, http: upstreamBlock(backend) }),
+};
+const contenders: Contender[] = [
+  nginxProxy,
+  ...(hasHaproxy
+    ? [
+        {
+          name: 'haproxy',
+          isNode: false,
+          start: (b: number) => startHaproxy('haproxy', b, CONTENDER_CORE),
+        },
+      ]
+    : []),
+  {
+    name: 'http-proxy',
+    isNode: true,
+    start: (b) =>
+      startNode(
+        'http-proxy',
+        join(here, 'peers', 'http-proxy.js'),
+        [String(b), '@PORT@'],
+        CONTENDER_CORE,
+      ),
+  },
+  {
+    name: '@fastify/http-proxy',
+    isNode: true,
+    start: (b) =>
+      startNode(
+        '@fastify/http-proxy',
+        join(here, 'peers', 'fastify-proxy.js'),
+        [String(b), '@PORT@'],
+        CONTENDER_CORE,
+      ),
+  },
+  {
+    name: 'pingora-ts proxy',
+    isNode: true,
+    start: (b) =>
+      startNode(
+        'pingora-ts proxy',
+        join(here, 'peers', 'ours.js'),
+        [String(b), '@PORT@'],
+        CONTENDER_CORE,
+      ),
+  },
+  {
+    name: 'pingora-ts gateway',
+    isNode: true,
+    start: async (b) => {
+      const port = await freePort();
+      const config = gatewayConfig(b, port);
+      const gateway = await startNode(
+        'pingora-ts gateway',
+        join(root, 'apps', 'gateway', 'dist', 'cli.js'),
+        ['serve', '-c', config],
+        CONTENDER_CORE,
+        port,
+      );
+      return {
+        ...gateway,
+        stop: () =>
+          gateway.stop().then(() => rmSync(dirname(config), { recursive: true, force: true })),
+      };
+    },
+  },
+];
+
+interface RowSpec {
+  name: string;
+  generator: 'wrk' | 'h2load';
+  path: string;
+  contenders: Contender[];
+  headers?: string[];
+  note?: string;
+}
+
+const cacheContenders: Contender[] = [
+  {
+    name: 'nginx',
+    isNode: false,
+    start: (b) =>
+      startNginx(
+        'nginx',
+        `location / { proxy_pass http://origin; proxy_cache hits; proxy_http_version 1.1; proxy_set_header Connection ""; }`,
+        {
+          core: CONTENDER_CORE,
+          http: `${upstreamBlock(b)} proxy_cache_path @PREFIX@/cache levels=1:2 keys_zone=hits:10m max_size=256m use_temp_path=off;`,
+        },
+      ),
+  },
+  {
+    name: 'pingora-ts proxy',
+    isNode: true,
+    start: (b) =>
+      startNode(
+        'pingora-ts proxy',
+        join(here, 'peers', 'ours.js'),
+        [String(b), '@PORT@', 'cache'],
+        CONTENDER_CORE,
+      ),
+  },
+];
+const h2Contenders: Contender[] = [
+  {
+    name: 'nginx',
+    isNode: false,
+    start: (b) =>
+      startNginx('nginx', proxyPass(), {
+        core: CONTENDER_CORE,
+        http: upstreamBlock(b),
+        listen: 'http2',
+      }),
+  },
+  {
+    name: 'pingora-ts proxy',
+    isNode: true,
+    start: (b) =>
+      startNode(
+        'pingora-ts proxy',
+        join(here, 'peers', 'ours.js'),
+        [String(b), '@PORT@', 'h2c'],
+        CONTENDER_CORE,
+      ),
+  },
+];
+
+const rows: RowSpec[] = [
+  { name: 'HTTP/1.1 keep-alive, 100 B', generator: 'wrk', path: '/small', contenders },
+  { name: 'HTTP/1.1 keep-alive, 64 KiB', generator: 'wrk', path: '/large', contenders },
+  ...(isQuick
+    ? []
+    : [
+        {
+          name: 'new connection per request, 100 B',
+          generator: 'wrk' as const,
+          path: '/small',
+          contenders,
+          headers: ['Connection: close'],
+        },
+        {
+          name: 'HTTP/2 clients (h2c), 100 B',
+          generator: 'h2load' as const,
+          path: '/small',
+          contenders: h2Contenders,
+        },
+        {
+          name: 'cache hit, 1 KiB',
+          generator: 'wrk' as const,
+          path: '/cached-1k',
+          contenders: cacheContenders,
+        },
+      ]),
+];
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+async function measure(spec: RowSpec, owned: Owned): Promise<LoadResult & { cpuSeconds: number }> {
+  const before = processStats(owned.pid);
+  const url = `http://127.0.0.1:${owned.port}${spec.path}`;
+  const result =
+    spec.generator === 'h2load'
+      ? await h2load(url, { clients: 16, streams: 16, seconds: SECONDS, core: LOAD_CORE })
+      : await wrk(url, {
+          connections: 64,
+          seconds: SECONDS,
+          core: LOAD_CORE,
+          headers: spec.headers,
+        });
+  const after = processStats(owned.pid);
+  return { ...result, cpuSeconds: (after?.cpuSeconds ?? 0) - (before?.cpuSeconds ?? 0) };
+}
+
+const backend = await startNginx(
+  'backend',
+  `location = /small { return 200 "${'x'.repeat(100)}"; }
+    location = /large { }
+    location = /cached-1k { add_header Cache-Control "max-age=3600"; }`,
+  {
+    core: LOAD_CORE,
+    files: { large: Buffer.alloc(65_536, 'y'), 'cached-1k': Buffer.alloc(1024, 'z') },
+  },
+);
+const results: RowResult[] = [];
+try {
+  for (const spec of rows) {
+    console.log(`\n${spec.name} (${spec.generator}, ${SECONDS} s x ${ROUNDS} rounds)`);
+    const running: Owned[] = [];
+    try {
+      for (const c of spec.contenders) running.push(await c.start(backend.port));
+      for (const owned of running) await measure({ ...spec }, owned); // warm up (and fill caches)
+      const samples = running.map(() => [] as (LoadResult & { cpuSeconds: number })[]);
+      for (let r = 0; r < ROUNDS; r++) {
+        for (const [i, owned] of running.entries()) samples[i]?.push(await measure(spec, owned));
+      }
+      const cells: Cell[] = spec.contenders.map((c, i) => {
+        const s = samples[i] ?? [];
+        const stats = processStats(running[i]?.pid ?? 0);
+        return {
+          contender: c.name,
+          isNode: c.isNode,
+          rps: median(s.map((x) => x.rps)),
+          p50Ms: median(s.map((x) => x.p50Ms)),
+          p99Ms: median(s.map((x) => x.p99Ms)),
+          cpuSecondsPer10k: median(
+            s.map((x) => (x.requests > 0 ? (x.cpuSeconds / x.requests) * 10_000 : Number.NaN)),
+          ),
+          peakRssMb: stats?.peakRssMb ?? Number.NaN,
+          errors: s.reduce((a, x) => a + x.errors, 0),
+          vsNginx: 0,
+          vsBestNode: undefined,
+        };
+      });
+      const nginx = cells.find((c) => c.contender === 'nginx')?.rps ?? Number.NaN;
+      const bestOtherNode = Math.max(
+        ...cells.filter((c) => c.isNode && !c.contender.startsWith('pingora-ts')).map((c) => c.rps),
+      );
+      for (const cell of cells) {
+        cell.vsNginx = cell.rps / nginx;
+        if (cell.contender.startsWith('pingora-ts') && Number.isFinite(bestOtherNode)) {
+          cell.vsBestNode = cell.rps / bestOtherNode;
+        }
+        console.log(
+          `  ${cell.contender.padEnd(20)} ${cell.rps.toFixed(0).padStart(8)} req/s  p99 ${cell.p99Ms.toFixed(2)} ms  ${cell.vsNginx.toFixed(2)}x nginx`,
+        );
+      }
+      results.push({ row: spec.name, generator: spec.generator, cells, note: spec.note });
+    } finally {
+      for (const owned of running) await owned.stop();
+    }
+  }
+} finally {
+  await backend.stop();
+}
+if (!hasHaproxy)
+  console.log('haproxy is not installed: its column is left out (apt-get install haproxy)');
+console.log(
+  '\nNot measured here yet: TLS downstream and WebSocket echo rows (see apps/bench/README.md); packages report their own figures (pnpm bench).',
+);
+writeReport(join(root, 'bench-results'), results, isQuick ? 'quick' : 'full');
+console.log(`report: ${join(root, 'bench-results', 'report.md')} (and report.json, report.svg)`);

@@ -1,0 +1,86 @@
+// Load generators: wrk (HTTP/1.1) and h2load (HTTP/2), pinned to a core where the machine
+// allows, their figures parsed from their own output.
+import { execFile } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { promisify } from 'node:util';
+import { hasTool } from './processes.js';
+
+const run = promisify(execFile);
+const canPin = hasTool('taskset') && availableParallelism() >= 2;
+
+/** What one load run measured. */
+export interface LoadResult {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  errors: number;
+}
+
+function ms(value: string | undefined, unit: string | undefined): number {
+  const v = Number(value);
+  return unit === 'us' ? v / 1000 : unit === 's' ? v * 1000 : v;
+}
+
+async function pinned(core: number | undefined, command: string, args: string[]): Promise<string> {
+  const { stdout } =
+    canPin && core !== undefined
+      ? await run('taskset', ['-c', String(core), command, ...args], { maxBuffer: 1 << 24 })
+      : await run(command, args, { maxBuffer: 1 << 24 });
+  return stdout;
+}
+
+/** wrk with one thread and `connections` connections for `seconds`. */
+export async function wrk(
+  url: string,
+  options: { connections: number; seconds: number; core?: number; headers?: string[] },
+): Promise<LoadResult> {
+  const args = ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency'];
+  for (const h of options.headers ?? []) args.push('-H', h);
+  const out = await pinned(options.core, 'wrk', [...args, url]);
+  const p50 = /50%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    p50Ms: ms(p50?.[1], p50?.[2]),
+    p99Ms: ms(p99?.[1], p99?.[2]),
+    requests: Number(/(\d+) requests in/.exec(out)?.[1]),
+    errors:
+      (errors === null ? 0 : errors.slice(1).reduce((a, b) => a + Number(b), 0)) +
+      Number(non2xx?.[1] ?? 0),
+  };
+}
+
+/** h2load (h2c with prior knowledge) for `seconds` with `clients` x `streams`. */
+export async function h2load(
+  url: string,
+  options: { clients: number; streams: number; seconds: number; core?: number },
+): Promise<LoadResult> {
+  const out = await pinned(options.core, 'h2load', [
+    '-D',
+    String(options.seconds),
+    '-c',
+    String(options.clients),
+    '-m',
+    String(options.streams),
+    '-t',
+    '1',
+    url,
+  ]);
+  const requests =
+    /requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(
+      out,
+    );
+  // h2load prints request latency as min / max / mean / sd; the mean stands in for p50 here.
+  const latency =
+    /time for request:\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)/.exec(out);
+  return {
+    rps: Number(/finished in [\d.]+\w*, ([\d.]+) req\/s/.exec(out)?.[1]),
+    p50Ms: ms(latency?.[5], latency?.[6]),
+    p99Ms: ms(latency?.[3], latency?.[4]), // the maximum: h2load prints no percentiles
+    requests: Number(requests?.[3] ?? 0),
+    errors: Number(requests?.[4] ?? 0) + Number(requests?.[5] ?? 0),
+  };
+}
