@@ -4,10 +4,15 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import http2 from 'node:http2';
+import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
+import type { PingoraError } from '@pingora-ts/error';
+import { DnsDiscovery, LoadBalancer } from '@pingora-ts/load-balancer';
 import { HttpProxy } from '@pingora-ts/proxy';
+import { createCertificate, createCertificateAuthority } from '@pingora-ts/tls';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDnsmasq } from './dnsmasq.js';
 
 type Behaviour = (socket: net.Socket, head: string) => void;
 
@@ -104,6 +109,86 @@ describe('faulty backends', () => {
   it('answers garbage: 502', async () => {
     expect((await get('/garbage')).status).toBe(502);
     await bystander();
+  });
+});
+
+describe('TLS upstream', () => {
+  it('an expired certificate: 502, and the logged error says so', async () => {
+    const ca = createCertificateAuthority({ commonName: 'bench CA' });
+    const expired = createCertificate(ca, {
+      dnsNames: ['localhost'],
+      notBefore: new Date(Date.now() - 10 * 86_400_000),
+      validityDays: 2,
+    });
+    const origin = https.createServer({ ...expired }, (_req, res) =>
+      res.end('must not be reached'),
+    );
+    origin.listen(0, '127.0.0.1');
+    await once(origin, 'listening');
+    let logged: PingoraError | undefined;
+    const tlsProxy = new HttpProxy({
+      upstreamPeer: () => ({
+        host: '127.0.0.1',
+        port: (origin.address() as AddressInfo).port,
+        tls: { ca: ca.cert, sni: 'localhost' },
+      }),
+      logging: (_s, e) => {
+        logged = e;
+      },
+    });
+    const front = await tlsProxy.listen(0, '127.0.0.1');
+    try {
+      const res = await request(`http://127.0.0.1:${front.port}/`);
+      await res.body.dump();
+      expect(res.statusCode).toBe(502);
+      expect(logged?.kind).toBe('InvalidCert');
+      expect(String(logged)).toMatch(/expired/i);
+    } finally {
+      await tlsProxy.close();
+      origin.close();
+    }
+  });
+});
+
+describe('discovery', () => {
+  it('the DNS server goes away: the last good backends are kept and requests go on', async () => {
+    const dns = await startDnsmasq('bench.test', ['127.0.0.1 app.bench.test']);
+    const lb = new LoadBalancer({
+      discovery: new DnsDiscovery({
+        name: 'app.bench.test',
+        type: 'A',
+        port: backend.port,
+        servers: [`127.0.0.1:${dns.port}`],
+        minTtlMs: 50,
+        maxTtlMs: 100,
+      }),
+      discoveryIntervalMs: 100,
+      minDiscoveryIntervalMs: 50,
+    });
+    const errors: unknown[] = [];
+    lb.onError((e) => errors.push(e));
+    await lb.refresh();
+    lb.start();
+    const viaDns = new HttpProxy({
+      upstreamPeer: () => {
+        const b = lb.select('');
+        if (b === undefined) throw new Error('no backend');
+        return { host: b.host, port: b.port };
+      },
+    });
+    const front = await viaDns.listen(0, '127.0.0.1');
+    try {
+      const ask = async () => (await request(`http://127.0.0.1:${front.port}/ok`)).body.text();
+      expect(await ask()).toBe('ok');
+      await dns.stop();
+      // Several refreshes fail meanwhile; the set they would have replaced stays.
+      for (let i = 0; i < 40 && errors.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(errors.length).toBeGreaterThanOrEqual(2);
+      expect(await ask()).toBe('ok');
+    } finally {
+      await viaDns.close();
+      await lb.stop();
+    }
   });
 });
 
