@@ -71,6 +71,8 @@ export class Lru<K, V> {
   private misses = 0;
   private evictions = 0;
   private evictedNow = 0;
+  /** The array `set` returns: its entries are overwritten by each evicting `set`. */
+  private readonly out: Evicted<K, V>[] = [];
 
   constructor(options: LruOptions<K, V> = {}) {
     this.maxCount = options.maxCount ?? LRU_DEFAULTS.maxCount;
@@ -139,9 +141,20 @@ export class Lru<K, V> {
    * used entries until the limits hold. Returns what it evicted, or `undefined` when nothing
    * was. An entry heavier than `maxWeight` is not stored: it comes back in the evicted list
    * (after the old value of `key`, if there was one, which is removed).
+   *
+   * The returned array and its entries belong to the cache and are reused by its next evicting
+   * `set` (so that evicting allocates nothing): read them before the next `set`, and copy what
+   * must outlive it (`[...evicted]` keeps the array, `{ ...e }` an entry). The reused entries
+   * keep the last evicted keys and values reachable until later evictions overwrite them.
    */
-  set(key: K, value: V, weight = 1): Evicted<K, V>[] | undefined {
-    return this.store(key, value, weight, true);
+  set(key: K, value: V, weight = 1): readonly Evicted<K, V>[] | undefined {
+    this.evictedNow = 0;
+    this.store(key, value, weight, true);
+    const n = this.evictedNow;
+    if (n === 0) return undefined;
+    const out = this.out;
+    if (out.length !== n) out.length = n; // only after a set that evicted a different number
+    return out;
   }
 
   /**
@@ -154,22 +167,19 @@ export class Lru<K, V> {
     return this.evictedNow;
   }
 
-  private store(key: K, value: V, weight: number, collect: boolean): Evicted<K, V>[] | undefined {
+  private store(key: K, value: V, weight: number, collect: boolean): void {
     if (!(weight >= 0)) throw new RangeError(`Lru weight must be >= 0, got ${weight}`);
     let slot = this.index.get(key);
     if (weight > this.maxWeight) {
-      const rejected: Evicted<K, V>[] = [];
       if (slot !== undefined) {
-        rejected.push({ key, value: this.valueAt[slot] as V, weight: this.weightAt[slot]! });
+        const oldValue = this.valueAt[slot] as V;
+        const oldWeight = this.weightAt[slot]!;
         this.removeSlot(slot);
+        this.evicted(key, oldValue, oldWeight, collect, this.onEvict);
       }
-      rejected.push({ key, value, weight });
-      this.evictions += rejected.length;
-      this.evictedNow += rejected.length;
-      if (this.onEvict) for (const e of rejected) this.onEvict(e.key, e.value, e.weight);
-      return collect ? rejected : undefined;
+      this.evicted(key, value, weight, collect, this.onEvict);
+      return;
     }
-    let evicted: Evicted<K, V>[] | undefined;
     if (slot !== undefined) {
       this.total += weight - this.weightAt[slot]!;
       this.valueAt[slot] = value;
@@ -181,17 +191,14 @@ export class Lru<K, V> {
       const oldKey = this.keyAt[slot] as K;
       const oldValue = this.valueAt[slot] as V;
       const oldWeight = this.weightAt[slot]!;
-      if (collect) evicted = [{ key: oldKey, value: oldValue, weight: oldWeight }];
       this.index.delete(oldKey);
-      this.evictions++;
-      this.evictedNow++;
       this.total += weight - oldWeight;
       this.keyAt[slot] = key;
       this.valueAt[slot] = value;
       this.weightAt[slot] = weight;
       this.index.set(key, slot);
       if (slot !== this.head) this.moveToHead(slot);
-      this.onEvict?.(oldKey, oldValue, oldWeight);
+      this.evicted(oldKey, oldValue, oldWeight, collect, this.onEvict);
     } else {
       slot = this.allocate();
       this.keyAt[slot] = key;
@@ -201,10 +208,31 @@ export class Lru<K, V> {
       this.index.set(key, slot);
       this.linkHead(slot);
     }
-    if (this.index.size <= this.maxCount && this.total <= this.maxWeight) return evicted;
-    if (collect) evicted ??= [];
-    this.shrink(evicted);
-    return evicted;
+    if (this.index.size > this.maxCount || this.total > this.maxWeight) {
+      this.shrink(collect, this.onEvict);
+    }
+  }
+
+  /** Counts an eviction, adds it to the reused result of `set` when collecting, tells `onEvict`. */
+  private evicted(
+    key: K,
+    value: V,
+    weight: number,
+    collect: boolean,
+    onEvict: ((key: K, value: V, weight: number) => void) | undefined,
+  ): void {
+    this.evictions++;
+    const n = this.evictedNow++;
+    if (collect) {
+      const out = this.out;
+      if (n < out.length) {
+        const e = out[n]!;
+        e.key = key;
+        e.value = value;
+        e.weight = weight;
+      } else out.push({ key, value, weight });
+    }
+    onEvict?.(key, value, weight);
   }
 
   /** Removes `key`; returns its value, or `undefined` when it was not cached. */
@@ -234,7 +262,7 @@ export class Lru<K, V> {
       this.maxWeight = limits.maxWeight;
     }
     this.evictedNow = 0;
-    this.shrink(undefined, onEvict ?? this.onEvict);
+    this.shrink(false, onEvict ?? this.onEvict);
     return this.evictedNow;
   }
 
@@ -282,8 +310,8 @@ export class Lru<K, V> {
   }
 
   private shrink(
-    evicted: Evicted<K, V>[] | undefined,
-    onEvict: ((key: K, value: V, weight: number) => void) | undefined = this.onEvict,
+    collect: boolean,
+    onEvict: ((key: K, value: V, weight: number) => void) | undefined,
   ): void {
     while (this.tail !== NIL && (this.index.size > this.maxCount || this.total > this.maxWeight)) {
       const slot = this.tail;
@@ -291,10 +319,7 @@ export class Lru<K, V> {
       const value = this.valueAt[slot] as V;
       const weight = this.weightAt[slot]!;
       this.removeSlot(slot);
-      this.evictions++;
-      this.evictedNow++;
-      evicted?.push({ key, value, weight });
-      onEvict?.(key, value, weight);
+      this.evicted(key, value, weight, collect, onEvict);
     }
   }
 

@@ -62,6 +62,20 @@ describe('Lru', () => {
     expect([...cache.keys()]).toEqual(['d']);
   });
 
+  it('reuses the array set returns: a copy outlives the next evicting set', () => {
+    const cache = new Lru<string, number>({ maxCount: 1, maxWeight: 5 });
+    cache.set('a', 1);
+    const first = cache.set('b', 2);
+    const kept = first?.map((e) => ({ ...e }));
+    expect(kept).toEqual([{ key: 'a', value: 1, weight: 1 }]);
+    expect(cache.set('b', 3)).toBeUndefined(); // an update evicts nothing
+    const second = cache.set('c', 9, 9); // too heavy: 'c' is refused, 'b' stays
+    expect(second).toBe(first);
+    expect(second).toEqual([{ key: 'c', value: 9, weight: 9 }]);
+    expect(kept).toEqual([{ key: 'a', value: 1, weight: 1 }]);
+    expect(cache.set('d', 4)).toEqual([{ key: 'b', value: 3, weight: 1 }]);
+  });
+
   it('peek and has leave recency alone; promote changes it', () => {
     const cache = new Lru<string, number>({ maxCount: 2 });
     cache.set('a', 1);
