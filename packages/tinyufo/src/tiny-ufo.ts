@@ -70,6 +70,8 @@ export class TinyUfo<K, V> {
   /** Removed entries whose slots still sit in a queue. */
   private deadCount = 0;
   private usedSlots = 0;
+  /** The array `put` returns when it evicted: its entries are overwritten by each such put. */
+  private readonly out: { key: K; value: V; weight: number }[] = [];
   private smallWeight = 0;
   private mainWeight = 0;
 
@@ -132,7 +134,10 @@ export class TinyUfo<K, V> {
    * An existing key is updated in place and counts a use. An entry heavier than `weightLimit`
    * is never stored (it is returned at once, and nothing else is evicted for it).
    *
-   * The returned array is empty and shared when nothing was evicted; do not modify it.
+   * The returned array belongs to the cache: empty and shared when nothing was evicted, else
+   * one array whose entries the next evicting `put` / `forcePut` overwrites (so that evicting
+   * allocates nothing). Read it before the next put, copy what must outlive it, do not modify
+   * it. Until overwritten its entries keep the last evicted keys and values reachable.
    */
   put(key: K, value: V, weight = 1): readonly Evicted<K, V>[] {
     return this.admit(key, value, weight, false);
@@ -189,7 +194,7 @@ export class TinyUfo<K, V> {
     const frequency = this.sketch.increment(hash);
     const slot = this.index.get(key);
     if (slot !== undefined) return this.update(slot, value, weight);
-    if (weight > this.weightLimit) return [{ key, value, weight }];
+    if (weight > this.weightLimit) return this.result(this.record(0, key, value, weight));
     if (this.smallWeight + this.mainWeight + weight <= this.weightLimit) {
       this.insert(this.allocate(), key, value, weight, hash);
       return NOTHING;
@@ -205,12 +210,12 @@ export class TinyUfo<K, V> {
     // The victim is still indexed: when it wins, it just goes back to the small queue.
     if (!ignoreLfu && this.sketch.estimate(this.hashes[victim]!) > frequency) {
       this.requeue(victim);
-      return [{ key, value, weight }];
+      return this.result(this.record(0, key, value, weight));
     }
-    const gone = this.unlink(victim);
+    const n = this.unlink(victim, 0);
     // The newcomer takes the victim's slot.
     this.insert(victim, key, value, weight, hash);
-    return [gone];
+    return this.result(n);
   }
 
   /** Evicts (after `first`) until `weight` fits, then stores the newcomer: no TinyLFU test. */
@@ -221,11 +226,11 @@ export class TinyUfo<K, V> {
     weight: number,
     hash: number,
   ): readonly Evicted<K, V>[] {
-    const evicted = [this.unlink(first)];
+    let n = this.unlink(first, 0);
     this.release(first);
-    this.evictMore(evicted, weight);
+    n = this.evictMore(n, weight);
     this.insert(this.allocate(), key, value, weight, hash);
-    return evicted;
+    return this.result(n);
   }
 
   /** Puts a new value under an existing key (counting a use), then evicts to the limit. */
@@ -239,19 +244,41 @@ export class TinyUfo<K, V> {
     this.values[slot] = value;
     if (this.smallWeight + this.mainWeight <= this.weightLimit) return NOTHING;
     // TinyUFO lets the updated entry itself be evicted if the queues reach it first.
-    const evicted: Evicted<K, V>[] = [];
-    this.evictMore(evicted, 0);
-    return evicted;
+    return this.result(this.evictMore(0, 0));
   }
 
-  /** Evicts into `evicted` until `extra` more weight fits. */
-  private evictMore(evicted: Evicted<K, V>[], extra: number): void {
+  /**
+   * Evicts until `extra` more weight fits, recording the entries in `out` from index `n` on;
+   * returns how many are recorded then.
+   */
+  private evictMore(n: number, extra: number): number {
     while (this.smallWeight + this.mainWeight + extra > this.weightLimit) {
       const slot = this.evictOne();
-      if (slot < 0) return;
-      evicted.push(this.unlink(slot));
+      if (slot < 0) break;
+      n = this.unlink(slot, n);
       this.release(slot);
     }
+    return n;
+  }
+
+  /** Writes an evicted entry at `out[n]`, reusing the object there; returns `n + 1`. */
+  private record(n: number, key: K, value: V, weight: number): number {
+    const out = this.out;
+    if (n < out.length) {
+      const e = out[n]!;
+      e.key = key;
+      e.value = value;
+      e.weight = weight;
+    } else out.push({ key, value, weight });
+    return n + 1;
+  }
+
+  /** What `put` returns when `n` entries were recorded. */
+  private result(n: number): readonly Evicted<K, V>[] {
+    if (n === 0) return NOTHING;
+    const out = this.out;
+    if (out.length !== n) out.length = n; // only after a put that evicted a different number
+    return out;
   }
 
   /**
@@ -346,21 +373,18 @@ export class TinyUfo<K, V> {
   }
 
   /**
-   * Drops an evicted slot's entry from the index and returns it; the slot is left to reuse or
-   * release. An entry evicted from the small queue becomes a ghost.
+   * Drops an evicted slot's entry from the index and records it at `out[n]`; returns `n + 1`.
+   * The slot is left to reuse or release. An entry evicted from the small queue becomes a
+   * ghost.
    */
-  private unlink(slot: number): Evicted<K, V> {
+  private unlink(slot: number, n: number): number {
     const key = this.keys[slot] as K;
     if (this.states[slot] === SMALL) this.ghost.remember(this.hashes[slot]!);
-    const evicted: Evicted<K, V> = {
-      key,
-      value: this.values[slot] as V,
-      weight: this.weights[slot]!,
-    };
+    const recorded = this.record(n, key, this.values[slot] as V, this.weights[slot]!);
     this.index.delete(key);
     this.keys[slot] = undefined;
     this.values[slot] = undefined;
-    return evicted;
+    return recorded;
   }
 
   /** Takes the slots of removed entries out of both queues and frees them: O(entries). */
