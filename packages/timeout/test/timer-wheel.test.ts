@@ -30,6 +30,21 @@ describe('TimerWheel', () => {
     expect(fired[0]).toBeLessThan(1_035);
   });
 
+  it('rounds a fractional deadline up to a whole millisecond and keeps creation order', () => {
+    const { clock, wheel } = manualWheel(10);
+    clock.advance(0.25);
+    const fired: string[] = [];
+    const a = wheel.deadline(20.5, () => fired.push('a'));
+    const b = wheel.deadline(20.1, () => fired.push('b'));
+    wheel.deadline(20, () => fired.push('c'));
+    expect(a.at).toBe(1_021);
+    expect(b.at).toBe(1_021);
+    clock.advance(20.5);
+    expect(fired).toEqual([]);
+    clock.advance(10);
+    expect(fired).toEqual(['a', 'b', 'c']);
+  });
+
   it('keeps one underlying timer, and none once nothing is pending', () => {
     const { clock, wheel } = manualWheel(10);
     const handles = Array.from({ length: 1000 }, (_, i) => wheel.deadline(10 + i, () => {}));
