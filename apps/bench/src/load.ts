@@ -2,6 +2,8 @@
 // allows, their figures parsed from their own output.
 import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { hasTool } from './processes.js';
 
@@ -83,4 +85,23 @@ export async function h2load(
     requests: Number(requests?.[3] ?? 0),
     errors: Number(requests?.[4] ?? 0) + Number(requests?.[5] ?? 0),
   };
+}
+
+/**
+ * WebSocket echo round trips: `connections` `ws` clients (dist/ws-load.js, its own process),
+ * each sending a `bytes` message and waiting for the echo before the next, for `seconds`.
+ */
+export async function wsEcho(
+  url: string,
+  options: { connections: number; seconds: number; bytes: number; core?: number },
+): Promise<LoadResult> {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'ws-load.js');
+  const out = await pinned(options.core, process.execPath, [
+    script,
+    url,
+    String(options.connections),
+    String(options.seconds),
+    String(options.bytes),
+  ]);
+  return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as LoadResult;
 }

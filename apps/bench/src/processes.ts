@@ -132,11 +132,15 @@ http { access_log off; keepalive_requests 1000000; ${temp}
   return own(name, child, port, () => rmSync(prefix, { recursive: true, force: true }));
 }
 
-/** haproxy in front of `backendPort`, one thread, keep-alive both sides. */
+/**
+ * haproxy in front of `backendPort`, one thread, keep-alive both sides; `bind` adds options to
+ * the frontend's bind line (`ssl crt <combined.pem>` for TLS).
+ */
 export async function startHaproxy(
   name: string,
   backendPort: number,
   core?: number,
+  bind = '',
 ): Promise<Owned> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-haproxy-'));
   const port = await freePort();
@@ -150,9 +154,10 @@ defaults
   timeout connect 5s
   timeout client 60s
   timeout server 60s
+  timeout tunnel 60s
   option http-keep-alive
 frontend front
-  bind 127.0.0.1:${port}
+  bind 127.0.0.1:${port}${bind ? ` ${bind}` : ''}
   default_backend back
 backend back
   http-reuse always

@@ -1,6 +1,7 @@
 // The end-to-end matrix: nginx, haproxy, http-proxy, @fastify/http-proxy, our proxy and our
 // gateway, one process or worker each, in front of the same nginx backend (fixed 100 B and
-// 64 KiB bodies), loaded by wrk (HTTP/1.1) and h2load (HTTP/2), runs interleaved, medians.
+// 64 KiB bodies; a `ws` echo server for the WebSocket row), loaded by wrk (HTTP/1.1, also over
+// TLS), h2load (HTTP/2) and ws clients (WebSocket echo), runs interleaved, medians.
 // Writes bench-results/report.md, report.json and report.svg (with every package's own
 // benchmark figures found under bench-results/).
 // Run: pnpm bench (everything) or node apps/bench/dist/run.js [--quick]
@@ -9,7 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { h2load, type LoadResult, wrk } from './load.js';
+import { type BenchCertificate, makeCertificate } from './certificate.js';
+import { h2load, type LoadResult, wrk, wsEcho } from './load.js';
 import {
   freePort,
   hasTool,
@@ -24,6 +26,9 @@ import { type Cell, type RowResult, writeReport } from './report.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
 const isQuick = process.argv.includes('--quick');
+// `--only <text>`: just the rows whose name contains the text (for working on one row).
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex === -1 ? undefined : process.argv[onlyIndex + 1]?.toLowerCase();
 const SECONDS = isQuick ? 2 : 5;
 const ROUNDS = isQuick ? 1 : 3;
 const CONTENDER_CORE = 0;
@@ -59,6 +64,10 @@ for (const tool of ['wrk', 'h2load', '/usr/sbin/nginx']) {
   }
 }
 const hasHaproxy = hasTool('haproxy');
+// One certificate for every contender of the TLS row (openssl is part of .ci/run's packages).
+const certificate: BenchCertificate | undefined = hasTool('openssl')
+  ? makeCertificate()
+  : undefined;
 
 interface Contender {
   name: string;
@@ -71,12 +80,17 @@ const proxyPass = () =>
 const upstreamBlock = (backend: number) =>
   `upstream origin { server 127.0.0.1:${backend}; keepalive 64; }`;
 
-function gatewayConfig(backend: number, port: number): string {
+/** A gateway config with one route to the backend; `mode` adds TLS or a WebSocket route. */
+function gatewayConfig(backend: number, port: number, mode?: 'tls' | 'websocket'): string {
   const dir = mkdtempSync(join(tmpdir(), 'bench-gateway-'));
   const file = join(dir, 'gateway.yaml');
+  const tls =
+    mode === 'tls' && certificate !== undefined
+      ? `, tls: { cert_file: "${certificate.cert}", key_file: "${certificate.key}" }`
+      : '';
   writeFileSync(
     file,
-    `listeners: [{ address: "127.0.0.1:${port}" }]
+    `listeners: [{ address: "127.0.0.1:${port}"${tls} }]
 admin: { address: "127.0.0.1:0" }
 logging: { level: warn, access_log: false }
 upstreams:
@@ -85,9 +99,42 @@ routes:
   - name: all
     match: { paths: ["/**"] }
     upstream: origin
-`,
+${mode === 'websocket' ? '    websocket: true\n' : ''}`,
   );
   return file;
+}
+
+function gateway(mode?: 'tls' | 'websocket'): Contender {
+  return {
+    name: 'pingora-ts gateway',
+    isNode: true,
+    start: async (b) => {
+      const port = await freePort();
+      const config = gatewayConfig(b, port, mode);
+      const started = await startNode(
+        'pingora-ts gateway',
+        join(root, 'apps', 'gateway', 'dist', 'cli.js'),
+        ['serve', '-c', config],
+        CONTENDER_CORE,
+        port,
+      );
+      return {
+        ...started,
+        stop: () =>
+          started.stop().then(() => rmSync(dirname(config), { recursive: true, force: true })),
+      };
+    },
+  };
+}
+
+/** A Node contender from dist/peers: `script` <backendPort> <listenPort> ...`extra`. */
+function nodePeer(name: string, script: string, extra: string[] = []): Contender {
+  return {
+    name,
+    isNode: true,
+    start: (b) =>
+      startNode(name, join(here, 'peers', script), [String(b), '@PORT@', ...extra], CONTENDER_CORE),
+  };
 }
 
 const nginxProxy: Contender = {
@@ -107,66 +154,20 @@ const contenders: Contender[] = [
         },
       ]
     : []),
-  {
-    name: 'http-proxy',
-    isNode: true,
-    start: (b) =>
-      startNode(
-        'http-proxy',
-        join(here, 'peers', 'http-proxy.js'),
-        [String(b), '@PORT@'],
-        CONTENDER_CORE,
-      ),
-  },
-  {
-    name: '@fastify/http-proxy',
-    isNode: true,
-    start: (b) =>
-      startNode(
-        '@fastify/http-proxy',
-        join(here, 'peers', 'fastify-proxy.js'),
-        [String(b), '@PORT@'],
-        CONTENDER_CORE,
-      ),
-  },
-  {
-    name: 'pingora-ts proxy',
-    isNode: true,
-    start: (b) =>
-      startNode(
-        'pingora-ts proxy',
-        join(here, 'peers', 'ours.js'),
-        [String(b), '@PORT@'],
-        CONTENDER_CORE,
-      ),
-  },
-  {
-    name: 'pingora-ts gateway',
-    isNode: true,
-    start: async (b) => {
-      const port = await freePort();
-      const config = gatewayConfig(b, port);
-      const gateway = await startNode(
-        'pingora-ts gateway',
-        join(root, 'apps', 'gateway', 'dist', 'cli.js'),
-        ['serve', '-c', config],
-        CONTENDER_CORE,
-        port,
-      );
-      return {
-        ...gateway,
-        stop: () =>
-          gateway.stop().then(() => rmSync(dirname(config), { recursive: true, force: true })),
-      };
-    },
-  },
+  nodePeer('http-proxy', 'http-proxy.js'),
+  nodePeer('@fastify/http-proxy', 'fastify-proxy.js'),
+  nodePeer('pingora-ts proxy', 'ours.js'),
+  gateway(),
 ];
 
 interface RowSpec {
   name: string;
-  generator: 'wrk' | 'h2load';
+  generator: 'wrk' | 'h2load' | 'ws';
+  scheme?: 'http' | 'https' | 'ws';
   path: string;
   contenders: Contender[];
+  /** The nginx backend (default), or the `ws` echo server for the WebSocket row. */
+  backend?: 'nginx' | 'ws-echo';
   headers?: string[];
   note?: string;
 }
@@ -221,10 +222,69 @@ const h2Contenders: Contender[] = [
   },
 ];
 
-const rows: RowSpec[] = [
+/** TLS downstream (same certificate everywhere), plain HTTP/1.1 keep-alive upstream. */
+const tlsContenders: Contender[] =
+  certificate === undefined
+    ? []
+    : [
+        {
+          name: 'nginx',
+          isNode: false,
+          start: (b) =>
+            startNginx(
+              'nginx',
+              `ssl_certificate ${certificate.cert}; ssl_certificate_key ${certificate.key}; ${proxyPass()}`,
+              { core: CONTENDER_CORE, http: upstreamBlock(b), listen: 'ssl' },
+            ),
+        },
+        ...(hasHaproxy
+          ? [
+              {
+                name: 'haproxy',
+                isNode: false,
+                start: (b: number) =>
+                  startHaproxy('haproxy', b, CONTENDER_CORE, `ssl crt ${certificate.combined}`),
+              },
+            ]
+          : []),
+        nodePeer('http-proxy', 'http-proxy.js', [certificate.cert, certificate.key]),
+        nodePeer('@fastify/http-proxy', 'fastify-proxy.js', [certificate.cert, certificate.key]),
+        nodePeer('pingora-ts proxy', 'ours.js', ['tls', certificate.cert, certificate.key]),
+        gateway('tls'),
+      ];
+
+/** WebSocket upgrades to the `ws` echo backend: tunnelled, and (ours) relayed frame by frame. */
+const wsContenders: Contender[] = [
+  {
+    name: 'nginx',
+    isNode: false,
+    start: (b) =>
+      startNginx(
+        'nginx',
+        `location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection "upgrade"; proxy_read_timeout 60s; }`,
+        { core: CONTENDER_CORE, http: upstreamBlock(b) },
+      ),
+  },
+  ...(hasHaproxy
+    ? [
+        {
+          name: 'haproxy',
+          isNode: false,
+          start: (b: number) => startHaproxy('haproxy', b, CONTENDER_CORE),
+        },
+      ]
+    : []),
+  nodePeer('http-proxy', 'http-proxy.js'),
+  nodePeer('@fastify/http-proxy', 'fastify-proxy.js'),
+  nodePeer('pingora-ts proxy', 'ours.js'),
+  nodePeer('pingora-ts proxy (frames)', 'ours.js', ['frames']),
+  gateway('websocket'),
+];
+
+const allRows: RowSpec[] = [
   { name: 'HTTP/1.1 keep-alive, 100 B', generator: 'wrk', path: '/small', contenders },
   { name: 'HTTP/1.1 keep-alive, 64 KiB', generator: 'wrk', path: '/large', contenders },
-  ...(isQuick
+  ...(isQuick && only === undefined
     ? []
     : [
         {
@@ -240,6 +300,26 @@ const rows: RowSpec[] = [
           path: '/small',
           contenders: h2Contenders,
         },
+        ...(certificate === undefined
+          ? []
+          : [
+              {
+                name: 'TLS downstream, keep-alive, 100 B',
+                generator: 'wrk' as const,
+                scheme: 'https' as const,
+                path: '/small',
+                contenders: tlsContenders,
+              },
+            ]),
+        {
+          name: 'WebSocket echo, 64 B messages, 100 connections',
+          generator: 'ws' as const,
+          scheme: 'ws' as const,
+          path: '/',
+          backend: 'ws-echo' as const,
+          contenders: wsContenders,
+          note: 'round trips/s; ws clients and the ws echo backend share the load core',
+        },
         {
           name: 'cache hit, 1 KiB',
           generator: 'wrk' as const,
@@ -248,21 +328,25 @@ const rows: RowSpec[] = [
         },
       ]),
 ];
+const rows =
+  only === undefined ? allRows : allRows.filter((r) => r.name.toLowerCase().includes(only));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function measure(spec: RowSpec, owned: Owned): Promise<LoadResult & { cpuSeconds: number }> {
   const before = processStats(owned.pid);
-  const url = `http://127.0.0.1:${owned.port}${spec.path}`;
+  const url = `${spec.scheme ?? 'http'}://127.0.0.1:${owned.port}${spec.path}`;
   const result =
     spec.generator === 'h2load'
       ? await h2load(url, { clients: 16, streams: 16, seconds: SECONDS, core: LOAD_CORE })
-      : await wrk(url, {
-          connections: 64,
-          seconds: SECONDS,
-          core: LOAD_CORE,
-          headers: spec.headers,
-        });
+      : spec.generator === 'ws'
+        ? await wsEcho(url, { connections: 100, seconds: SECONDS, bytes: 64, core: LOAD_CORE })
+        : await wrk(url, {
+            connections: 64,
+            seconds: SECONDS,
+            core: LOAD_CORE,
+            headers: spec.headers,
+          });
   const after = processStats(owned.pid);
   return { ...result, cpuSeconds: (after?.cpuSeconds ?? 0) - (before?.cpuSeconds ?? 0) };
 }
@@ -278,12 +362,22 @@ const backend = await startNginx(
   },
 );
 const results: RowResult[] = [];
+let wsBackend: Owned | undefined;
 try {
   for (const spec of rows) {
     console.log(`\n${spec.name} (${spec.generator}, ${SECONDS} s x ${ROUNDS} rounds)`);
     const running: Owned[] = [];
     try {
-      for (const c of spec.contenders) running.push(await c.start(backend.port));
+      if (spec.backend === 'ws-echo' && wsBackend === undefined) {
+        wsBackend = await startNode(
+          'ws echo',
+          join(here, 'peers', 'ws-echo.js'),
+          ['@PORT@'],
+          LOAD_CORE,
+        );
+      }
+      const backendPort = spec.backend === 'ws-echo' ? (wsBackend as Owned).port : backend.port;
+      for (const c of spec.contenders) running.push(await c.start(backendPort));
       for (const owned of running) await measure({ ...spec }, owned); // warm up (and fill caches)
       const samples = running.map(() => [] as (LoadResult & { cpuSeconds: number })[]);
       for (let r = 0; r < ROUNDS; r++) {
@@ -327,11 +421,11 @@ try {
   }
 } finally {
   await backend.stop();
+  await wsBackend?.stop();
+  certificate?.remove();
 }
 if (!hasHaproxy)
   console.log('haproxy is not installed: its column is left out (apt-get install haproxy)');
-console.log(
-  '\nNot measured here yet: TLS downstream and WebSocket echo rows (see apps/bench/README.md); packages report their own figures (pnpm bench).',
-);
+if (certificate === undefined) console.log('openssl is not installed: the TLS row is left out');
 writeReport(join(root, 'bench-results'), results, isQuick ? 'quick' : 'full');
 console.log(`report: ${join(root, 'bench-results', 'report.md')} (and report.json, report.svg)`);
