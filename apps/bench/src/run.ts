@@ -333,17 +333,21 @@ const rows =
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-async function measure(spec: RowSpec, owned: Owned): Promise<LoadResult & { cpuSeconds: number }> {
+async function measure(
+  spec: RowSpec,
+  owned: Owned,
+  seconds = SECONDS,
+): Promise<LoadResult & { cpuSeconds: number }> {
   const before = processStats(owned.pid);
   const url = `${spec.scheme ?? 'http'}://127.0.0.1:${owned.port}${spec.path}`;
   const result =
     spec.generator === 'h2load'
-      ? await h2load(url, { clients: 16, streams: 16, seconds: SECONDS, core: LOAD_CORE })
+      ? await h2load(url, { clients: 16, streams: 16, seconds, core: LOAD_CORE })
       : spec.generator === 'ws'
-        ? await wsEcho(url, { connections: 100, seconds: SECONDS, bytes: 64, core: LOAD_CORE })
+        ? await wsEcho(url, { connections: 100, seconds, bytes: 64, core: LOAD_CORE })
         : await wrk(url, {
             connections: 64,
-            seconds: SECONDS,
+            seconds,
             core: LOAD_CORE,
             headers: spec.headers,
           });
@@ -378,7 +382,8 @@ try {
       }
       const backendPort = spec.backend === 'ws-echo' ? (wsBackend as Owned).port : backend.port;
       for (const c of spec.contenders) running.push(await c.start(backendPort));
-      for (const owned of running) await measure({ ...spec }, owned); // warm up (and fill caches)
+      // Warm up (the JIT, the pools, the caches) for 2 s each; these figures are not kept.
+      for (const owned of running) await measure(spec, owned, 2);
       const samples = running.map(() => [] as (LoadResult & { cpuSeconds: number })[]);
       for (let r = 0; r < ROUNDS; r++) {
         for (const [i, owned] of running.entries()) samples[i]?.push(await measure(spec, owned));
