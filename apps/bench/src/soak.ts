@@ -87,6 +87,15 @@ origin.close();
 rmSync(dir, { recursive: true, force: true });
 const first = samples[Math.min(2, samples.length - 1)] as { rssMb: number; fds: number };
 const last = samples.at(-1) as { rssMb: number; fds: number };
+// RSS by minute (the largest sample of each) shows whether memory levels off or keeps growing;
+// the second half's drift is the figure a slow leak cannot hide in.
+const startedAt = samples[0]?.t ?? 0;
+const byMinute: number[] = [];
+for (const s of samples) {
+  const m = Math.floor((s.t - startedAt) / 60_000);
+  byMinute[m] = Math.max(byMinute[m] ?? 0, s.rssMb);
+}
+const middle = samples[Math.floor(samples.length / 2)] as { rssMb: number };
 console.log(
   JSON.stringify(
     {
@@ -97,7 +106,9 @@ console.log(
         afterWarmup: first.rssMb,
         end: last.rssMb,
         drift: last.rssMb - first.rssMb,
+        secondHalfDrift: last.rssMb - middle.rssMb,
         peak: stats?.peakRssMb,
+        byMinute: byMinute.map((x) => Math.round(x)),
       },
       openFds: { afterWarmup: first.fds, end: last.fds, drift: last.fds - first.fds },
     },
