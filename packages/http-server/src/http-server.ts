@@ -66,8 +66,16 @@ export class HttpServer {
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     for (const c of this.live) c.closeGracefully();
-    await Promise.all([...this.live].map((c) => once(c.socket, 'close')));
+    // Wait for 'close' only: a socket's 'error' (a client gone mid-response, EPIPE) is that
+    // client's business and must not reject close(), as events.once would.
+    await Promise.all([...this.live].map((c) => closedSocket(c.socket)));
     await closed.catch(() => {});
     this.wheel.close();
   }
+}
+
+/** Settles when `socket` has closed, whatever error came before. */
+function closedSocket(socket: net.Socket): Promise<void> {
+  if (socket.closed) return Promise.resolve();
+  return new Promise<void>((resolve) => socket.once('close', () => resolve()));
 }

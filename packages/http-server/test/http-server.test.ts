@@ -223,4 +223,23 @@ describe('HttpServer', () => {
     expect(idle.destroyed || idle.readableEnded).toBe(true);
     idle.destroy();
   });
+  it('closes even when a connection errors while close() waits for it (EPIPE)', async () => {
+    let release: () => void = () => {};
+    const { port, server } = await start(async (s) => {
+      await new Promise<void>((r) => (release = r));
+      // The write to a client that is gone fails: the socket emits 'error' and then 'close'.
+      s.socket.destroy(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    });
+    servers.pop();
+    const client = net.connect(port, '127.0.0.1');
+    client.on('error', () => {});
+    await once(client, 'connect');
+    client.write('GET /gone HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 50));
+    const closing = server.close();
+    release();
+    await expect(closing).resolves.toBeUndefined();
+    expect(server.connections).toBe(0);
+    client.destroy();
+  });
 });
