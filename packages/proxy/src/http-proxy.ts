@@ -151,6 +151,10 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
   private readonly router: DownstreamRouter;
   private readonly tlsOptions: TlsOptions | undefined;
   private readonly tunnels = new Set<Promise<unknown>>();
+  /** Exchanges between the start of `handle` and the end of their logging phase. */
+  private exchanges = 0;
+  /** Settles `close()` once `exchanges` drops to 0. */
+  private onNoExchanges: (() => void) | undefined;
   private readonly slots = new WeakMap<Socket, UpstreamSlot>();
 
   constructor(phases: ProxyHttp<Ctx>, options: HttpProxyOptions = {}) {
@@ -206,6 +210,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     // HTTP/2 runs many exchanges on one connection: it is idle when none is in flight.
     const tracked = this.contexts.get(downstream.socket);
     if (tracked !== undefined && tracked.busy++ === 0) tracked.connection.setBusy(true);
+    this.exchanges++;
     try {
       await this.process(session, ctx);
     } catch (error) {
@@ -222,12 +227,22 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       }
     }
     if (tracked !== undefined && --tracked.busy === 0) tracked.connection.setBusy(false);
+    if (--this.exchanges === 0) this.onNoExchanges?.();
   }
 
-  /** Stops accepting, lets exchanges finish, closes tunnels and idle upstream connections. */
+  /**
+   * Stops accepting, lets exchanges finish (their logging phase included, upgraded ones too),
+   * closes tunnels and idle upstream connections.
+   */
   async close(): Promise<void> {
     await this.router.close();
     await Promise.all(this.tunnels);
+    if (this.exchanges > 0) {
+      await new Promise<void>((resolve) => {
+        this.onNoExchanges = resolve;
+      });
+      this.onNoExchanges = undefined;
+    }
     if (this.ownsConnector) this.connector.close();
     this.h2Upstream?.close();
   }

@@ -63,12 +63,14 @@ describe('upgrades: a real ws client and server through the tunnel', () => {
     await proxy.close();
   });
 
-  it('an idle tunnel is closed after upgradeIdleTimeoutMs', async () => {
+  it('an idle tunnel is closed after upgradeIdleTimeoutMs; close() waits for its logging', async () => {
     let sent = -1;
     const proxy = new HttpProxy(
       {
         upstreamPeer: () => ({ host: '127.0.0.1', port: upstreamPort }),
-        logging: (s) => {
+        // A slow logger: close() must still wait for it.
+        logging: async (s) => {
+          await new Promise((r) => setTimeout(r, 50));
           sent = s.bytesSent;
         },
       },
