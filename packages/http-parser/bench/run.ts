@@ -115,8 +115,7 @@ function ours(shape: Shape, iterations: number): () => number {
     for (let n = 0; n < iterations; n++) {
       let pos = 0;
       while (pos < wire.length) {
-        const rest = pos === 0 ? wire : wire.subarray(pos);
-        const parsed = isRequest ? req.push(rest) : res.push(rest);
+        const parsed = isRequest ? req.push(wire, pos) : res.push(wire, 'GET', pos);
         if (parsed === null) throw new Error('incomplete');
         pos += parsed.consumed;
         sink += parsed.head.headers.size;

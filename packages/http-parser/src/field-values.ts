@@ -1,15 +1,16 @@
 import { equalsIgnoreCase } from './char-class.js';
 
 /**
- * Content-Length value (RFC 9110 8.6: 1*DIGIT) as a number, or -1 when it is not a plain
- * decimal or exceeds 2^53 - 1 (no JavaScript number could count the bytes exactly).
+ * Content-Length value (RFC 9110 8.6: 1*DIGIT) of the bytes buf[start, end) as a number, or -1
+ * when they are not a plain decimal or exceed 2^53 - 1 (no JavaScript number could count the
+ * bytes exactly).
  */
-export function parseContentLength(value: string): number {
-  const n = value.length;
-  if (n === 0 || n > 16) return -1;
+export function contentLengthOf(buf: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  if (n <= 0 || n > 16) return -1;
   let v = 0;
-  for (let i = 0; i < n; i++) {
-    const c = value.charCodeAt(i) - 0x30;
+  for (let i = start; i < end; i++) {
+    const c = (buf[i] as number) - 0x30;
     if (c < 0 || c > 9) return -1;
     v = v * 10 + c;
   }

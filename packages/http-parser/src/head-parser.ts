@@ -8,7 +8,7 @@ import {
   UPGRADE_BODY,
 } from './body-framing.js';
 import { FIELD_VALUE, TARGET, TOKEN } from './char-class.js';
-import { finalCodingIsChunked, parseContentLength } from './field-values.js';
+import { contentLengthOf, finalCodingIsChunked } from './field-values.js';
 import { HeaderMap } from './header-map.js';
 import { CONN_CLOSE, CONN_UPGRADE, connectionFlags, isPersistent } from './keep-alive.js';
 import { type Method, RequestHeader, ResponseHeader, type Version } from './message-types.js';
@@ -20,8 +20,9 @@ export interface ParsedHead<H> {
   /** The head. */
   readonly head: H;
   /**
-   * Bytes of the LAST chunk passed to `push` that belong to the head; the rest of that chunk
-   * (from this index on) is body, the next message, or tunnelled bytes (upgrade).
+   * Bytes of the LAST chunk passed to `push`, counted from its `start` (0 unless given), that
+   * belong to the head; the rest of that chunk (from `start + consumed` on) is body, the next
+   * message, or tunnelled bytes (upgrade).
    */
   readonly consumed: number;
   /** How the body is delimited (RFC 9112 6.3). */
@@ -41,15 +42,12 @@ export type ParsedRequest = ParsedHead<RequestHeader>;
 /** A parsed response head with its framing. */
 export type ParsedResponse = ParsedHead<ResponseHeader>;
 
-interface Latin1Buffer extends Buffer {
-  latin1Slice(start: number, end: number): string;
-}
-
-function asBuffer(chunk: Uint8Array): Latin1Buffer {
-  return (
-    Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-  ) as Latin1Buffer;
-}
+/**
+ * Node's latin1 decoder, called on any Uint8Array (it takes every ArrayBufferView): one
+ * character per byte, without wrapping a non-Buffer chunk in a Buffer first.
+ */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: Latin1Slice }).latin1Slice;
+type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
 
 // Scanner states. Each names the next byte expected.
 const S_LEADING = 0; // empty lines before the start line (RFC 9112 2.2 lets servers ignore them)
@@ -67,9 +65,6 @@ const S_OWS = 12;
 const S_VALUE = 13;
 const S_VALUE_LF = 14;
 const S_END_LF = 15;
-
-/** Bytes decoded to text at once (a typical head fits; see HeadScanner.text). */
-const TEXT_WINDOW = 2048;
 
 const VERSION_PREFIX = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e]; // "HTTP/1."
 
@@ -133,9 +128,21 @@ abstract class HeadScanner {
   protected headStart = 0; // offset of the start line (after leading empty lines)
 
   // The partial line carried over between chunks.
-  private stash: Latin1Buffer = Buffer.allocUnsafe(256) as Latin1Buffer;
+  private stash: Uint8Array = Buffer.allocUnsafe(256);
   private stashLen = 0;
   private stashPos = 0;
+
+  // Spans of the current buffer whose strings are not made yet (see flush): per field
+  // [nameStart, nameEnd, valueStart, valueEnd], and the start line's method (when it is not a
+  // well-known one), target and reason. -1 marks a start-line span as not pending.
+  private spans = new Int32Array(64);
+  private pending = 0;
+  private methodStart = -1;
+  private methodEnd = -1;
+  private targetStart = -1;
+  private targetEnd = -1;
+  private reasonStart = -1;
+  private reasonEnd = -1;
 
   // What has been parsed so far.
   protected method = '';
@@ -188,6 +195,10 @@ abstract class HeadScanner {
     this.isFolding = false;
     this.names = [];
     this.values = [];
+    this.pending = 0;
+    this.methodStart = -1;
+    this.targetStart = -1;
+    this.reasonStart = -1;
     this.hostCount = 0;
     this.clIndex = -1;
     this.clCount = 0;
@@ -225,21 +236,24 @@ abstract class HeadScanner {
   }
 
   /**
-   * Scans `chunk`; returns the index just past the head's final LF, or -1 when more is needed.
+   * Scans `input` from `start`; returns the index just past the head's final LF, or -1 when
+   * more is needed.
    */
-  protected scanChunk(input: Uint8Array): number {
+  protected scanChunk(input: Uint8Array, start: number): number {
     if (this.state < 0) this.fail('H1Error', 'parser used after an error', this.base);
-    if (this.isClosed && input.length > 0) {
+    if (!(start >= 0 && start <= input.length)) {
+      throw new RangeError(`start ${start} is outside the chunk (length ${input.length})`);
+    }
+    if (this.isClosed && input.length > start) {
       this.fail('H1Error', 'RFC 9112 9.6: data after a message with Connection: close', 0);
     }
-    const chunk = asBuffer(input);
-    this.winBuf = null; // the caller may have reused the buffer with other bytes
-    let from = 0;
+    const chunk = input;
+    let from = start;
     if (this.stashLen > 0) {
       // Finish the carried-over line first: it ends at the chunk's first LF at the latest.
-      const lf = chunk.indexOf(10);
+      const lf = chunk.indexOf(10, start);
       const take = lf < 0 ? chunk.length : lf + 1;
-      this.appendStash(chunk, take);
+      this.appendStash(chunk.subarray(start), take - start);
       const stashBase = this.base;
       const at = this.scan(this.stash, this.stashPos, this.stashLen);
       if (at >= 0) {
@@ -257,6 +271,9 @@ abstract class HeadScanner {
       this.stashLen = 0;
       this.lineStart = take;
       from = take;
+    } else {
+      this.base -= start; // so that base + index is the offset of chunk[index] in the head
+      this.lineStart = start; // no partial line: the chunk starts a line
     }
     const chunkBase = this.base;
     const done = this.scan(chunk, from, chunk.length);
@@ -282,31 +299,11 @@ abstract class HeadScanner {
     return -1;
   }
 
-  // One latin1 decode per window of input, then cheap string slices per name and value: a
-  // native call per field costs more than the whole window's decode.
-  private win = '';
-  private winBuf: Uint8Array | null = null;
-  private winStart = 0;
-  private winEnd = 0;
-
-  private text(buf: Latin1Buffer, start: number, end: number): string {
-    if (buf !== this.winBuf || start < this.winStart || end > this.winEnd) {
-      const ws = start;
-      const we = Math.min(buf.length, Math.max(end, start + TEXT_WINDOW));
-      this.win = buf.latin1Slice(ws, we);
-      this.winBuf = buf;
-      this.winStart = ws;
-      this.winEnd = we;
-    }
-    return this.win.slice(start - this.winStart, end - this.winStart);
-  }
-
   private appendStash(src: Uint8Array, n: number): void {
-    this.winBuf = null;
     const need = this.stashLen + n;
     if (need > this.stash.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(need, this.stash.length * 2)) as Latin1Buffer;
-      this.stash.copy(bigger, 0, 0, this.stashLen);
+      const bigger = Buffer.allocUnsafe(Math.max(need, this.stash.length * 2));
+      bigger.set(this.stash.subarray(0, this.stashLen));
       this.stash = bigger;
     }
     this.stash.set(src.subarray(0, n), this.stashLen);
@@ -328,7 +325,7 @@ abstract class HeadScanner {
   }
 
   /** Runs the state machine over buf[pos, end); returns the index past the head or -1. */
-  private scan(buf: Latin1Buffer, pos: number, end: number): number {
+  private scan(buf: Uint8Array, pos: number, end: number): number {
     let state = this.state;
     const base = this.base;
     while (pos < end) {
@@ -350,10 +347,10 @@ abstract class HeadScanner {
           }
           if (c === 10 && this.lenientLineEnds) {
             this.state = state;
-            return this.endOfHead(pos + 1, base);
+            return this.endOfHead(buf, pos + 1, base);
           }
           if (c === 32 || c === 9) {
-            if (this.names.length === 0) {
+            if (this.names.length + this.pending === 0) {
               this.fail(
                 'InvalidHTTPHeader',
                 'RFC 9112 2.2: whitespace after the start line',
@@ -465,7 +462,7 @@ abstract class HeadScanner {
         case S_END_LF: {
           if (c !== 10) this.fail('InvalidHTTPHeader', 'RFC 9112 2.2: bare CR', base + pos - 1);
           this.state = state;
-          return this.endOfHead(pos + 1, base);
+          return this.endOfHead(buf, pos + 1, base);
         }
         case S_LEADING: {
           if (c === 13) {
@@ -495,6 +492,10 @@ abstract class HeadScanner {
             this.fail('H1Error', 'RFC 9112 3.1: invalid character in the method token', base + pos);
           }
           this.method = this.methodOf(buf, this.markStart, pos);
+          if (this.method === '') {
+            this.methodStart = this.markStart;
+            this.methodEnd = pos;
+          }
           pos++;
           this.markStart = pos;
           state = S_TARGET;
@@ -513,7 +514,8 @@ abstract class HeadScanner {
               base + pos,
             );
           }
-          this.target = this.text(buf, this.markStart, pos);
+          this.targetStart = this.markStart;
+          this.targetEnd = pos;
           pos++;
           this.vi = 0;
           state = S_VERSION;
@@ -576,13 +578,15 @@ abstract class HeadScanner {
           while (FIELD_VALUE[c] === 1 && ++pos < end) c = buf[pos] as number;
           if (pos === end) break;
           if (c === 13) {
-            this.reason = this.text(buf, this.markStart, pos);
+            this.reasonStart = this.markStart;
+            this.reasonEnd = pos;
             state = S_START_LF;
             pos++;
             break;
           }
           if (c === 10 && this.lenientLineEnds) {
-            this.reason = this.text(buf, this.markStart, pos);
+            this.reasonStart = this.markStart;
+            this.reasonEnd = pos;
             state = S_LINE;
             pos++;
             this.lineStart = pos;
@@ -610,7 +614,55 @@ abstract class HeadScanner {
       }
     }
     this.state = state;
+    this.flush(buf);
     return -1;
+  }
+
+  /**
+   * Makes the strings of the spans recorded in `buf` with one latin1 decode of the bytes they
+   * cover (a native call per field costs more than decoding the whole head once), then
+   * string slices.
+   */
+  private flush(buf: Uint8Array): void {
+    const n = this.pending;
+    const spans = this.spans;
+    let lo = this.methodStart;
+    if (lo < 0) lo = this.targetStart;
+    if (lo < 0) lo = this.reasonStart;
+    if (lo < 0) {
+      if (n === 0) return;
+      lo = spans[0] as number;
+    }
+    let hi: number;
+    if (n > 0) {
+      const k = 4 * (n - 1);
+      hi = Math.max(spans[k + 1] as number, spans[k + 3] as number);
+    } else if (this.reasonStart >= 0) hi = this.reasonEnd;
+    else if (this.targetStart >= 0) hi = this.targetEnd;
+    else hi = this.methodEnd;
+    const text = latin1Slice.call(buf, lo, hi);
+    if (this.methodStart >= 0) {
+      this.method = text.slice(this.methodStart - lo, this.methodEnd - lo);
+      this.methodStart = -1;
+    }
+    if (this.targetStart >= 0) {
+      this.target = text.slice(this.targetStart - lo, this.targetEnd - lo);
+      this.targetStart = -1;
+    }
+    if (this.reasonStart >= 0) {
+      this.reason = text.slice(this.reasonStart - lo, this.reasonEnd - lo);
+      this.reasonStart = -1;
+    }
+    const names = this.names;
+    const values = this.values;
+    let i = names.length;
+    for (let k = 0; k < 4 * n; k += 4) {
+      names[i] = text.slice((spans[k] as number) - lo, (spans[k + 1] as number) - lo);
+      const vs = spans[k + 2] as number;
+      const ve = spans[k + 3] as number;
+      values[i++] = ve > vs ? text.slice(vs - lo, ve - lo) : '';
+    }
+    this.pending = 0;
   }
 
   private lineError(c: number, offset: number, rule: string): never {
@@ -626,7 +678,7 @@ abstract class HeadScanner {
     this.fail('InvalidHTTPHeader', 'RFC 9110 5.5: control character in a field value', offset);
   }
 
-  private methodOf(buf: Latin1Buffer, start: number, end: number): string {
+  private methodOf(buf: Uint8Array, start: number, end: number): string {
     const len = end - start;
     for (let m = 0; m < METHOD_BYTES.length; m++) {
       const bytes = METHOD_BYTES[m] as Uint8Array;
@@ -635,28 +687,39 @@ abstract class HeadScanner {
       while (i < len && buf[start + i] === bytes[i]) i++;
       if (i === len) return METHODS[m] as string;
     }
-    return this.text(buf, start, end);
+    return ''; // not a well-known method: its string is made with the rest (see flush)
   }
 
-  private addField(buf: Latin1Buffer, offset: number): void {
+  private addField(buf: Uint8Array, offset: number): void {
     const vs = this.valueStart;
     const ve = this.valueEnd;
     if (this.isFolding) {
       // RFC 9112 5.2: a recipient may replace each obs-fold with SP (responses, lenient only).
       if (ve > vs) {
+        this.flush(buf);
         const i = this.values.length - 1;
         const prev = this.values[i] as string;
-        this.values[i] = prev === '' ? this.text(buf, vs, ve) : `${prev} ${this.text(buf, vs, ve)}`;
+        const more = latin1Slice.call(buf, vs, ve);
+        this.values[i] = prev === '' ? more : `${prev} ${more}`;
       }
       return;
     }
     const ns = this.markStart;
     const ne = this.markEnd;
-    const index = this.names.length;
+    const index = this.names.length + this.pending;
     if (index >= this.maxHeaders)
       this.fail('HeaderTooLarge', 'more fields than maxHeaders', offset);
-    this.names.push(this.text(buf, ns, ne));
-    this.values.push(ve > vs ? this.text(buf, vs, ve) : '');
+    let k = 4 * this.pending++;
+    if (k + 4 > this.spans.length) {
+      const bigger = new Int32Array(this.spans.length * 2);
+      bigger.set(this.spans);
+      this.spans = bigger;
+    }
+    const spans = this.spans;
+    spans[k++] = ns;
+    spans[k++] = ne;
+    spans[k++] = vs;
+    spans[k] = ve;
     switch (ne - ns) {
       case 4:
         if (nameIs(buf, ns, N_HOST)) this.hostCount++;
@@ -672,7 +735,7 @@ abstract class HeadScanner {
         if (nameIs(buf, ns, N_CONTENT_LENGTH)) {
           if (this.clCount++ === 0) this.clIndex = index;
           if (this.teCount === 0) this.specialOffset = this.base + ns;
-          this.checkContentLength(this.values[index] as string, this.base + ns);
+          this.checkContentLength(buf, vs, ve, this.base + ns);
         }
         break;
       case 17:
@@ -685,10 +748,11 @@ abstract class HeadScanner {
   }
 
   /** The head is complete at `after` (index past the final LF in `buf`). */
-  private endOfHead(after: number, base: number): number {
+  private endOfHead(buf: Uint8Array, after: number, base: number): number {
     if (base + after - this.headStart > this.maxHeadSize) {
       this.fail('HeaderTooLarge', 'head larger than maxHeadSize', base + after);
     }
+    this.flush(buf);
     this.endOffset = base + after;
     return after;
   }
@@ -702,9 +766,9 @@ abstract class HeadScanner {
     return connectionFlags(this.names, this.values, this.connIndex);
   }
 
-  /** Validates one Content-Length field as soon as it ends (RFC 9110 8.6). */
-  private checkContentLength(value: string, offset: number): void {
-    const v = parseContentLength(value);
+  /** Validates one Content-Length field, buf[start, end), as soon as it ends (RFC 9110 8.6). */
+  private checkContentLength(buf: Uint8Array, start: number, end: number, offset: number): void {
+    const v = end > start ? contentLengthOf(buf, start, end) : -1;
     if (v < 0) {
       this.fail(
         'InvalidHTTPHeader',
@@ -765,10 +829,15 @@ export class RequestHeadParser extends HeadScanner {
 
   private readonly requireHost: boolean;
 
-  /** Feeds the next bytes; returns the parsed request once its head is complete, else `null`. */
-  push(chunk: Uint8Array): ParsedRequest | null {
-    const consumed = this.scanChunk(chunk);
-    if (consumed < 0) return null;
+  /**
+   * Feeds the next bytes; returns the parsed request once its head is complete, else `null`.
+   * @param start - index in `chunk` of the first new byte (default 0): pipelined requests in
+   *   one chunk are parsed one after the other without slicing it; `consumed` counts from here.
+   */
+  push(chunk: Uint8Array, start = 0): ParsedRequest | null {
+    const end = this.scanChunk(chunk, start);
+    if (end < 0) return null;
+    const consumed = end - start;
     const version = this.version();
     const method = this.method;
     const flags = this.connFlags();
@@ -852,10 +921,12 @@ export class ResponseHeadParser extends HeadScanner {
   /**
    * Feeds the next bytes; returns the parsed response once its head is complete, else `null`.
    * @param requestMethod - method of the request this answers (default `GET`).
+   * @param start - index in `chunk` of the first new byte (default 0); `consumed` counts from here.
    */
-  push(chunk: Uint8Array, requestMethod: Method = 'GET'): ParsedResponse | null {
-    const consumed = this.scanChunk(chunk);
-    if (consumed < 0) return null;
+  push(chunk: Uint8Array, requestMethod: Method = 'GET', start = 0): ParsedResponse | null {
+    const end = this.scanChunk(chunk, start);
+    if (end < 0) return null;
+    const consumed = end - start;
     const version = this.version();
     const status = this.status;
     const flags = this.connFlags();

@@ -1,5 +1,9 @@
 import { equalsIgnoreCase, isFieldValue, isToken } from './char-class.js';
 
+// The arrays HeaderMap.fromValidated hands to the constructor it calls next (synchronously).
+let adoptedNames: string[] | null = null;
+let adoptedValues: string[] = [];
+
 /**
  * Header fields as they came off the wire: looked up case-insensitively (RFC 9110 5.1) but
  * kept with each name's original case, in wire order, duplicates included, so that a proxy
@@ -26,6 +30,13 @@ export class HeaderMap implements Iterable<[string, string]> {
    *   TypeError (API misuse, not peer input).
    */
   constructor(init?: Iterable<readonly [string, string]>) {
+    if (adoptedNames !== null) {
+      // fromValidated: take the arrays as they are (one shape for every map, no spare arrays).
+      this.names = adoptedNames;
+      this.values = adoptedValues;
+      adoptedNames = null;
+      return;
+    }
     this.names = [];
     this.values = [];
     if (init !== undefined) for (const [n, v] of init) this.append(n, v);
@@ -36,10 +47,9 @@ export class HeaderMap implements Iterable<[string, string]> {
    * @internal
    */
   static fromValidated(names: string[], values: string[]): HeaderMap {
-    const map = new HeaderMap();
-    (map as { names: string[] }).names = names;
-    (map as { values: string[] }).values = values;
-    return map;
+    adoptedNames = names;
+    adoptedValues = values;
+    return new HeaderMap();
   }
 
   /** Number of fields, duplicates counted. */

@@ -104,6 +104,36 @@ describe('codec properties', () => {
     );
   });
 
+  it('push(chunk, start) parses as push(chunk.subarray(start)), whatever precedes start', () => {
+    fc.assert(
+      fc.property(
+        requestHead,
+        fc.uint8Array({ maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        (head, junk, cuts) => {
+          const wire = encodeRequestHead(head);
+          const inPlace = new RequestHeadParser();
+          const sliced = new RequestHeadParser();
+          let a = null;
+          let b = null;
+          for (const piece of chunksOf(wire, cuts)) {
+            if (a !== null) break;
+            // The piece sits after unrelated bytes in a bigger buffer.
+            const buf = Buffer.concat([junk, piece]);
+            a = inPlace.push(buf, junk.length);
+            b = sliced.push(piece);
+            expect(a === null).toBe(b === null);
+          }
+          expect(a).not.toBeNull();
+          expect(a?.consumed).toBe(b?.consumed);
+          expect(a?.head).toEqual(b?.head);
+          expect(a?.body).toEqual(b?.body);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('parse(serialise(response head)) == head, whatever the split', () => {
     fc.assert(
       fc.property(responseHead, fc.array(fc.nat(), { maxLength: 6 }), (head, cuts) => {

@@ -174,6 +174,35 @@ describe('RequestHeadParser', () => {
     expect(rejectRequest('GET / HTTP/1.1\r\nHost: a\0\r\n\r\n').detail?.offset).toBe(23);
   });
 
+  it('parses pipelined requests in place from a start index, offsets counted from it', () => {
+    const wire = Buffer.from(
+      'GET /a HTTP/1.1\r\nHost: x\r\n\r\nPURGE /b HTTP/1.1\r\nHost: y\r\nX-Odd: 1\r\n\r\n',
+      'latin1',
+    );
+    const p = new RequestHeadParser();
+    const first = p.push(wire, 0);
+    expect(first?.consumed).toBe(28);
+    const second = p.push(wire, 28);
+    expect(second?.consumed).toBe(wire.length - 28);
+    expect(second?.head.method).toBe('PURGE');
+    expect(second?.head.rawTarget).toBe('/b');
+    expect([...(second?.head.headers ?? [])]).toEqual([
+      ['Host', 'y'],
+      ['X-Odd', '1'],
+    ]);
+    // An error's offset counts from the head's first byte, not from the chunk's.
+    const bad = Buffer.from('junkGET / HTTP/1.1\r\nHost : a\r\n\r\n', 'latin1');
+    let thrown: unknown;
+    try {
+      new RequestHeadParser().push(bad, 4);
+    } catch (e) {
+      thrown = e;
+    }
+    expect((thrown as PingoraError).detail?.offset).toBe(20);
+    expect(() => new RequestHeadParser().push(wire, wire.length + 1)).toThrow(RangeError);
+    expect(new RequestHeadParser().push(wire, wire.length)).toBeNull();
+  });
+
   it('enforces the limits with 431 and 414 kinds', () => {
     const long = `GET /${'a'.repeat(100)} HTTP/1.1\r\nHost: a\r\n\r\n`;
     const e1 = rejectRequest(long, { maxRequestLineLength: 50 });

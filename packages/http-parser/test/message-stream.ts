@@ -59,8 +59,8 @@ export function parseStream(
       let pos = 0;
       while (pos < chunk.length) {
         if (decoder === undefined) {
-          const rest = chunk.subarray(pos);
-          const parsed = isRequest ? req.push(rest) : res.push(rest);
+          // Pipelined heads are parsed in place (push's start), as a server would.
+          const parsed = isRequest ? req.push(chunk, pos) : res.push(chunk, 'GET', pos);
           if (parsed === null) {
             pos = chunk.length;
             break;
