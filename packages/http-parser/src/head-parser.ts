@@ -66,6 +66,9 @@ const S_VALUE = 13;
 const S_VALUE_LF = 14;
 const S_END_LF = 15;
 
+/** Shortest run worth the word-at-a-time skip (see HeadScanner.skipWords). */
+const WORD_RUN = 16;
+
 const VERSION_PREFIX = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e]; // "HTTP/1."
 
 // Lower-case names of the fields that decide framing, as bytes.
@@ -416,7 +419,12 @@ abstract class HeadScanner {
           break;
         }
         case S_VALUE: {
-          // One table load per byte; trailing whitespace is trimmed once the line ends.
+          // Four bytes per step while they are plain value bytes, then one table load per
+          // byte; trailing whitespace is trimmed once the line ends.
+          if (end - pos >= WORD_RUN) {
+            pos = this.skipWords(buf, pos, end, false);
+            c = buf[pos] as number;
+          }
           while (FIELD_VALUE[c] === 1 && ++pos < end) c = buf[pos] as number;
           if (pos === end) break;
           let e = pos;
@@ -502,6 +510,10 @@ abstract class HeadScanner {
           break;
         }
         case S_TARGET: {
+          if (end - pos >= WORD_RUN) {
+            pos = this.skipWords(buf, pos, end, true);
+            c = buf[pos] as number;
+          }
           while (TARGET[c] === 1 && ++pos < end) c = buf[pos] as number;
           if (pos === end) break;
           if (c !== 32 || pos === this.markStart) {
@@ -664,6 +676,43 @@ abstract class HeadScanner {
     }
     this.pending = 0;
   }
+
+  /**
+   * Skips whole 4-byte words of buf[pos, end - 1) whose bytes all belong to a field value (SP,
+   * VCHAR, obs-text; a tab ends the run) or, for `isTarget`, to a request-target (0x21-0x7E);
+   * returns the index of the first word that does not, which the byte loop then reads. At
+   * least one byte is always left for it. Checked with SWAR bit tricks: a word has a byte below
+   * n when (w - n*0x01010101) & ~w & 0x80808080 is not zero (n <= 0x80), and a zero byte (of w
+   * XOR 0x7F7F7F7F, so a DEL) likewise with n = 1.
+   */
+  private skipWords(buf: Uint8Array, pos: number, end: number, isTarget: boolean): number {
+    if (buf.buffer !== this.wordBuffer) {
+      this.wordBuffer = buf.buffer;
+      this.words = new DataView(buf.buffer);
+    }
+    const words = this.words as DataView;
+    const offset = buf.byteOffset;
+    const last = end - 5; // a word may start here and still leave a byte after it
+    if (isTarget) {
+      while (pos <= last) {
+        const w = words.getInt32(offset + pos, true);
+        const del = w ^ 0x7f7f7f7f;
+        if ((((w - 0x21212121) & ~w) | w | ((del - 0x01010101) & ~del)) & 0x80808080) break;
+        pos += 4;
+      }
+    } else {
+      while (pos <= last) {
+        const w = words.getInt32(offset + pos, true);
+        const del = w ^ 0x7f7f7f7f;
+        if ((((w - 0x20202020) & ~w) | ((del - 0x01010101) & ~del)) & 0x80808080) break;
+        pos += 4;
+      }
+    }
+    return pos;
+  }
+
+  private wordBuffer: ArrayBufferLike | null = null;
+  private words: DataView | null = null;
 
   private lineError(c: number, offset: number, rule: string): never {
     if (c === 10)

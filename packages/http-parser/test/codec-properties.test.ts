@@ -134,6 +134,56 @@ describe('codec properties', () => {
     );
   });
 
+  it('accepts a long field value or target exactly when each byte is allowed, at any alignment', () => {
+    // Long runs are checked four bytes at a time: compare with the byte rule (RFC 9110 5.5
+    // field-value: SP, HTAB, VCHAR, obs-text; RFC 9112 3.2 target: 0x21-0x7E).
+    const isValueByte = (b: number) => b === 0x20 || b === 0x09 || (b >= 0x21 && b !== 0x7f);
+    const isTargetByte = (b: number) => b >= 0x21 && b <= 0x7e;
+    // CR, LF, and SP in a target, would change the message's structure rather than its validity.
+    const plain = fc.integer({ min: 0, max: 255 }).filter((b) => b !== 0x0a && b !== 0x0d);
+    // Mostly valid bytes, so that a lone bad byte sits among good ones; edge bytes often.
+    const edges = [0x00, 0x08, 0x09, 0x1f, 0x20, 0x21, 0x7e, 0x7f, 0x80, 0xff];
+    const byteOf = (filler: number, avoid: number) =>
+      fc.oneof(
+        { arbitrary: fc.constant(filler), weight: 12 },
+        { arbitrary: fc.constantFrom(...edges.filter((b) => b !== avoid)), weight: 1 },
+        { arbitrary: plain.filter((b) => b !== avoid), weight: 1 },
+      );
+    const valueBytes = fc.array(byteOf(0x61, -1), { minLength: 1, maxLength: 90 });
+    const targetBytes = fc.array(byteOf(0x2f, 0x20), { minLength: 1, maxLength: 90 });
+    fc.assert(
+      fc.property(valueBytes, targetBytes, fc.nat(7), (value, target, shift) => {
+        const wire = Buffer.concat([
+          Buffer.alloc(shift, 0x7f), // junk before `start`, so every alignment is tried
+          Buffer.from('GET '),
+          Buffer.from(target),
+          Buffer.from(' HTTP/1.1\r\nHost: a\r\nX: '),
+          Buffer.from(value),
+          Buffer.from('\r\n\r\n'),
+        ]);
+        let parsed: ReturnType<RequestHeadParser['push']> = null;
+        let error: unknown;
+        try {
+          parsed = new RequestHeadParser().push(wire, shift);
+        } catch (e) {
+          error = e;
+        }
+        const ok = value.every(isValueByte) && target.every(isTargetByte);
+        if (!ok) {
+          expect(error).toBeInstanceOf(PingoraError);
+          return;
+        }
+        expect(error).toBeUndefined();
+        expect(parsed?.head.rawTarget).toBe(Buffer.from(target).toString('latin1'));
+        const text = Buffer.from(value)
+          .toString('latin1')
+          .replace(/^[ \t]+|[ \t]+$/g, '');
+        expect(parsed?.head.headers.get('x')).toBe(text);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('parse(serialise(response head)) == head, whatever the split', () => {
     fc.assert(
       fc.property(responseHead, fc.array(fc.nat(), { maxLength: 6 }), (head, cuts) => {
