@@ -29,7 +29,7 @@ const isQuick = process.argv.includes('--quick');
 // `--only <text>`: just the rows whose name contains the text (for working on one row).
 const onlyIndex = process.argv.indexOf('--only');
 const only = onlyIndex === -1 ? undefined : process.argv[onlyIndex + 1]?.toLowerCase();
-const SECONDS = isQuick ? 2 : 5;
+const SECONDS = isQuick ? 2 : 3;
 const ROUNDS = isQuick ? 1 : 3;
 const CONTENDER_CORE = 0;
 const LOAD_CORE = 1;
@@ -382,8 +382,8 @@ try {
       }
       const backendPort = spec.backend === 'ws-echo' ? (wsBackend as Owned).port : backend.port;
       for (const c of spec.contenders) running.push(await c.start(backendPort));
-      // Warm up (the JIT, the pools, the caches) for 2 s each; these figures are not kept.
-      for (const owned of running) await measure(spec, owned, 2);
+      // Warm up (the JIT, the pools, the caches) for 1 s each; these figures are not kept.
+      for (const owned of running) await measure(spec, owned, 1);
       const samples = running.map(() => [] as (LoadResult & { cpuSeconds: number })[]);
       for (let r = 0; r < ROUNDS; r++) {
         for (const [i, owned] of running.entries()) samples[i]?.push(await measure(spec, owned));

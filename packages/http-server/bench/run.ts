@@ -14,7 +14,7 @@ const autocannon = join(here, '..', 'node_modules', '.bin', 'autocannon');
 const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 const hasWrk = has('wrk');
 const hasTaskset = has('taskset') && (await import('node:os')).availableParallelism() >= 2;
-const REPEATS = 5;
+const REPEATS = 3;
 const run = promisify(execFile);
 
 async function load(port: number): Promise<{ rps: number; p99: number }> {

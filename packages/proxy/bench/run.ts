@@ -14,7 +14,7 @@ import { freePort, startNginx } from '../test/nginx.ts';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const hasWrk = spawnSync('sh', ['-c', 'command -v wrk']).status === 0;
-const SECONDS = 4;
+const SECONDS = 3;
 const ROUNDS = 3;
 
 const origin = await startNginx(
