@@ -41,8 +41,11 @@ export function encodeRequestHead(head: RequestHeader): Buffer {
 /**
  * Serialises a response head (RFC 9112 4) into one Buffer. The reason phrase may be empty
  * (the SP after the status code is still written, as the grammar requires).
+ *
+ * @param body - bytes to place right after the head in the same Buffer (a small whole body,
+ *   so that head and body leave in one write); the caller frames them (Content-Length).
  */
-export function encodeResponseHead(head: ResponseHeader): Buffer {
+export function encodeResponseHead(head: ResponseHeader, body?: Uint8Array): Buffer {
   const status = head.status;
   if (!Number.isInteger(status) || status < 100 || status > 999)
     throw new TypeError(`invalid status ${status}`);
@@ -53,5 +56,9 @@ export function encodeResponseHead(head: ResponseHeader): Buffer {
       throw new TypeError('invalid reason phrase');
   }
   const s = `${head.version} ${status} ${reason}\r\n${fieldsLength(head.headers)}\r\n`;
-  return Buffer.from(s, 'latin1');
+  if (body === undefined || body.length === 0) return Buffer.from(s, 'latin1');
+  const out = Buffer.allocUnsafe(s.length + body.length);
+  out.write(s, 0, 'latin1');
+  out.set(body, s.length);
+  return out;
 }

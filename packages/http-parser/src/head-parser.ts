@@ -199,6 +199,9 @@ abstract class HeadScanner {
     this.names = [];
     this.values = [];
     this.pending = 0;
+    // Drop the view of the last chunk: an idle connection's parser must not keep it alive.
+    this.wordBuffer = null;
+    this.words = null;
     this.methodStart = -1;
     this.targetStart = -1;
     this.reasonStart = -1;

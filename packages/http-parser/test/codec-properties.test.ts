@@ -184,6 +184,16 @@ describe('codec properties', () => {
     );
   });
 
+  it('encodeResponseHead(head, body) is the head then the body, in one Buffer', () => {
+    fc.assert(
+      fc.property(responseHead, fc.uint8Array({ maxLength: 300 }), (head, body) => {
+        const both = encodeResponseHead(head, body);
+        expect(both.equals(Buffer.concat([encodeResponseHead(head), body]))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('parse(serialise(response head)) == head, whatever the split', () => {
     fc.assert(
       fc.property(responseHead, fc.array(fc.nat(), { maxLength: 6 }), (head, cuts) => {
