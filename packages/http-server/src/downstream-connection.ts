@@ -93,7 +93,7 @@ export class DownstreamConnection {
       try {
         await this.handler(session);
         if (session.wasUpgraded) return;
-        await session.end();
+        if (!session.isFinished) await session.end();
       } catch (error) {
         if (session.wasUpgraded) return;
         const e = PingoraError.from(error, 'InternalError', 'handling a request');
@@ -122,21 +122,20 @@ export class DownstreamConnection {
     // `Connection: close` (RFC 9112 9.6) across them.
     const parser = this.parser;
     const isFirst = this.served === 0;
-    let timer: Deadline = this.wheel.deadline(
-      isFirst ? this.options.headerTimeoutMs : this.options.keepAliveTimeoutMs,
-      () => (isFirst ? this.timeout() : this.socket.end()),
-    );
-    let started = isFirst;
+    // Bytes already here (pipelining): no wait, so no timer. Otherwise the idle keep-alive
+    // timer (the header timer for a connection's first request) until the first byte, then
+    // the header timer, armed only when the first chunk did not complete the head.
+    let timer: Deadline | undefined = this.source.hasBuffered
+      ? undefined
+      : this.wheel.deadline(
+          isFirst ? this.options.headerTimeoutMs : this.options.keepAliveTimeoutMs,
+          () => (isFirst ? this.timeout() : this.socket.end()),
+        );
+    let started = isFirst && timer !== undefined; // the header timer is running
     try {
       for (;;) {
         const chunk = await this.source.read();
         if (chunk === null) return null;
-        if (!started) {
-          started = true;
-          this.isIdle = false;
-          timer.cancel();
-          timer = this.wheel.deadline(this.options.headerTimeoutMs, () => this.timeout());
-        }
         let parsed: ParsedRequest | null;
         try {
           parsed = parser.push(chunk);
@@ -148,9 +147,15 @@ export class DownstreamConnection {
           if (parsed.consumed < chunk.length) this.source.unshift(chunk.subarray(parsed.consumed));
           return parsed;
         }
+        if (!started) {
+          started = true;
+          this.isIdle = false;
+          timer?.cancel();
+          timer = this.wheel.deadline(this.options.headerTimeoutMs, () => this.timeout());
+        }
       }
     } finally {
-      timer.cancel();
+      timer?.cancel();
     }
   }
 

@@ -19,6 +19,11 @@ import type { ResolvedOptions } from './options.js';
 /** Headers as a map, a record, or pairs. */
 export type HeadersInit = HeaderMap | Record<string, string> | Iterable<readonly [string, string]>;
 
+/**
+ * Largest body `writeResponse` copies behind the head to send both in one write; a larger
+ * one goes in a write of its own (the copy would cost more than the second write).
+ */
+const WHOLE_WRITE_BYTES = 8 * 1024;
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 const NO_BODY_STATUS = (status: number) =>
   (status >= 100 && status < 200) || status === 204 || status === 304;
@@ -127,6 +132,32 @@ export class HttpSession {
    * ends with the connection (HTTP/1.0); HEAD requests and 1xx/204/304 get no body.
    */
   async writeHead(status: number, headers?: HeadersInit, reason?: string): Promise<void> {
+    const head = this.prepareHead(status, headers, reason);
+    if (!this.socket.write(encodeResponseHead(head))) await this.drained();
+  }
+
+  /**
+   * Writes the head and the whole body, and ends the response: one Buffer and one write when
+   * the body is small and goes out as is (headers with Content-Length), else like
+   * `writeHead` then `end(body)`.
+   */
+  async writeResponse(
+    status: number,
+    headers: HeadersInit | undefined,
+    body: Uint8Array,
+    reason?: string,
+  ): Promise<void> {
+    const head = this.prepareHead(status, headers, reason);
+    if (this.isChunked || this.hasNoBody || body.length > WHOLE_WRITE_BYTES) {
+      if (!this.socket.write(encodeResponseHead(head))) await this.drained();
+      return this.end(body);
+    }
+    this.isEnded = true;
+    if (!this.socket.write(encodeResponseHead(head, body))) await this.drained();
+  }
+
+  /** Decides framing and keep-alive for a response head and records it (not written yet). */
+  private prepareHead(status: number, headers?: HeadersInit, reason?: string): ResponseHeader {
     if (this.response !== undefined) throw new TypeError('response head already written');
     const h = toHeaderMap(headers);
     const isHead = this.request.method === 'HEAD';
@@ -153,7 +184,7 @@ export class HttpSession {
       'HTTP/1.1',
       h,
     );
-    await this.writeRaw(encodeResponseHead(this.response));
+    return this.response;
   }
 
   /** Writes body bytes, waiting while the client is slow (backpressure). */
@@ -173,7 +204,10 @@ export class HttpSession {
     if (this.response === undefined) {
       await this.writeHead(200, new HeaderMap([['Content-Length', String(data?.length ?? 0)]]));
     }
-    if (data !== undefined && data.length > 0) await this.write(data);
+    if (data !== undefined && data.length > 0) {
+      if (this.isChunked || this.hasNoBody) await this.write(data);
+      else if (!this.socket.write(data)) await this.drained();
+    }
     if (this.isChunked) await this.writeRaw(encodeLastChunk());
     this.isEnded = true;
   }
@@ -188,18 +222,8 @@ export class HttpSession {
     const h = toHeaderMap(headers);
     if (!h.has('content-length') && !NO_BODY_STATUS(status))
       h.set('Content-Length', String(data.length));
-    // Head and body leave in one write (corked) when the body is small: one packet for the
-    // client to read instead of two. A corked write past the high-water mark would wait for a
-    // 'drain' that never comes, so a large body goes uncorked.
-    const isCorking =
-      !this.socket.writableCorked && data.length < this.socket.writableHighWaterMark / 2;
-    if (isCorking) this.socket.cork();
-    try {
-      await this.writeHead(status, h);
-      await this.end(data);
-    } finally {
-      if (isCorking) this.socket.uncork();
-    }
+    // Head and body leave in one write when the body is small: one packet for the client.
+    await this.writeResponse(status, h, data);
   }
 
   /**

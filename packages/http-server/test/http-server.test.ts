@@ -223,6 +223,44 @@ describe('HttpServer', () => {
     expect(idle.destroyed || idle.readableEnded).toBe(true);
     idle.destroy();
   });
+  it('writeResponse sends head and body in one write, and frames HEAD and large bodies right', async () => {
+    const small = Buffer.from('small body');
+    const large = Buffer.alloc(100_000, 'L');
+    const writes: number[] = [];
+    const { port } = await start(async (s) => {
+      const original = s.socket.write.bind(s.socket);
+      let count = 0;
+      (s.socket as { write: unknown }).write = (...args: Parameters<typeof original>) => {
+        count++;
+        return original(...args);
+      };
+      const body = s.request.rawTarget === '/large' ? large : small;
+      await s.writeResponse(200, { 'Content-Length': String(body.length) }, body);
+      expect(s.isFinished).toBe(true);
+      writes.push(count);
+    });
+    const agent = new Agent({ connections: 1 });
+    try {
+      const a = await request(`http://127.0.0.1:${port}/small`, { dispatcher: agent });
+      expect(await a.body.text()).toBe('small body');
+      const b = await request(`http://127.0.0.1:${port}/large`, { dispatcher: agent });
+      expect((await b.body.arrayBuffer()).byteLength).toBe(large.length);
+      const c = await request(`http://127.0.0.1:${port}/small`, {
+        method: 'HEAD',
+        dispatcher: agent,
+      });
+      expect(c.headers['content-length']).toBe(String(small.length));
+      expect(await c.body.text()).toBe('');
+      // And the connection is still in step after the HEAD: the next answer is whole.
+      const d = await request(`http://127.0.0.1:${port}/small`, { dispatcher: agent });
+      expect(await d.body.text()).toBe('small body');
+    } finally {
+      await agent.close();
+    }
+    expect(writes[0]).toBe(1); // head and small body: one write
+    expect(writes[1]).toBe(2); // large body: head, then body
+  });
+
   it('closes even when a connection errors while close() waits for it (EPIPE)', async () => {
     let release: () => void = () => {};
     const { port, server } = await start(async (s) => {
