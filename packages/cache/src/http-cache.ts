@@ -6,7 +6,7 @@ import type { CachedObject, CacheMeta, CacheStorage } from './cache-storage.js';
 import { type FreshnessOptions, parseHttpDate, residentTime } from './freshness.js';
 import { MemoryStorage, type MemoryStorageOptions } from './memory-storage.js';
 import { whyNotStorable } from './storability.js';
-import { storedPolicy } from './stored-policy.js';
+import { type StoredPolicy, storedPolicy } from './stored-policy.js';
 
 /** Options of {@link HttpCache}; every default is in {@link CACHE_DEFAULTS}. */
 export interface HttpCacheOptions extends FreshnessOptions {
@@ -296,7 +296,8 @@ export class CacheRequest {
   /** Fresh, allowed stale, or to be revalidated. */
   private judge(found: CachedObject): LookupResult {
     const meta = found.meta;
-    const { cc, lifetime, noCacheFields, initialAge } = storedPolicy(meta, this.cache.options);
+    const policy = storedPolicy(meta, this.cache.options);
+    const { cc, lifetime, noCacheFields, initialAge } = policy;
     const age = initialAge + residentTime(meta, this.now);
     const reqCc = this.requestCc;
     const mustValidateAlways = noCacheFields !== undefined && noCacheFields.length === 0;
@@ -312,7 +313,7 @@ export class CacheRequest {
     if (isFresh && !isRequestNoCache && !mustValidateAlways) {
       this.cache.stats.hits++;
       this.setStatus(`hit; ttl=${Math.floor(lifetime - age)}`);
-      return { kind: 'hit', response: this.serve(found, age, noCacheFields) };
+      return { kind: 'hit', response: this.serve(found, age, policy) };
     }
     const staleness = age - lifetime;
     // s-maxage implies proxy-revalidate for a shared cache (RFC 9111 section 5.2.2.10).
@@ -331,13 +332,13 @@ export class CacheRequest {
       if (maxStale !== undefined && staleness <= maxStale) {
         this.cache.stats.staleServed++;
         this.setStatus(`hit; ttl=${Math.floor(lifetime - age)}`);
-        return { kind: 'hit', response: this.serve(found, age, noCacheFields) };
+        return { kind: 'hit', response: this.serve(found, age, policy) };
       }
       const swr = cc.seconds('stale-while-revalidate');
       if (swr !== undefined && staleness <= swr) {
         this.cache.stats.staleServed++;
         this.setStatus(`hit; ttl=${Math.floor(lifetime - age)}; detail=stale-while-revalidate`);
-        const response = this.serve(found, age, noCacheFields);
+        const response = this.serve(found, age, policy);
         // The first stale answer refreshes; the others are served stale meanwhile.
         if (!this.cache.startRefresh(this.key)) return { kind: 'hit', response };
         this.isRefresh = true;
@@ -379,7 +380,7 @@ export class CacheRequest {
     const policy = storedPolicy(object.meta, this.cache.options);
     const age = policy.initialAge + residentTime(object.meta, this.now);
     this.setStatus(`hit; ttl=${Math.floor(policy.lifetime - age)}; collapsed`);
-    return { kind: 'hit', response: this.serve(object, age, policy.noCacheFields) };
+    return { kind: 'hit', response: this.serve(object, age, policy) };
   }
 
   /**
@@ -387,17 +388,17 @@ export class CacheRequest {
    * fields a qualified no-cache names removed, and a 304 when the client's own conditional
    * matches (section 4.3.2).
    */
-  private serve(
-    object: CachedObject,
-    age: number,
-    noCacheFields: string[] | undefined,
-  ): CachedResponse {
+  private serve(object: CachedObject, age: number, policy: StoredPolicy): CachedResponse {
     const meta = object.meta;
-    const headers = meta.headers.clone();
-    for (const name of noCacheFields ?? []) headers.remove(name);
-    headers.set('Age', String(Math.floor(age)));
-    headers.set('Content-Length', String(object.body.length));
-    if (this.status !== '') headers.set('Cache-Status', this.status);
+    // The stored fields without Age, Content-Length, Cache-Status and the fields a qualified
+    // no-cache names, made once per stored head: a hit copies them and appends its own three.
+    const base = policy.servedFields;
+    const names = base.names.slice();
+    const values = base.values.slice();
+    names.push('Age', 'Content-Length');
+    values.push(String(Math.floor(age)), String(object.body.length));
+    const headers = HeaderMap.fromValidated(names, values);
+    if (this.status !== '') headers.append('Cache-Status', this.status);
     if (meta.status === 200 && this.clientConditionalMatches(meta.headers)) {
       const h = new HeaderMap();
       for (const name of [
@@ -489,10 +490,8 @@ export class CacheRequest {
   onUpstreamError(): CachedResponse | undefined {
     const found = this.stored;
     if (found === undefined) return undefined;
-    const { cc, lifetime, noCacheFields, initialAge } = storedPolicy(
-      found.meta,
-      this.cache.options,
-    );
+    const policy = storedPolicy(found.meta, this.cache.options);
+    const { cc, lifetime, initialAge } = policy;
     if (cc.has('must-revalidate') || cc.has('proxy-revalidate') || cc.has('s-maxage'))
       return undefined;
     const limit = this.requestCc.seconds('stale-if-error') ?? cc.seconds('stale-if-error');
@@ -501,7 +500,7 @@ export class CacheRequest {
     if (age - lifetime > limit) return undefined;
     this.cache.stats.staleServed++;
     this.setStatus(`hit; ttl=${Math.floor(lifetime - age)}; detail=stale-if-error`);
-    return this.serve(found, age, noCacheFields);
+    return this.serve(found, age, policy);
   }
 
   /** Ends the request's part in the cache: releases the lock (waiters then fetch themselves). */
@@ -539,11 +538,7 @@ export class CacheRequest {
     this.setStatus('fwd=stale; fwd-status=304');
     if (this.isRefresh) this.cache.endRefresh(this.key);
     const policy = storedPolicy(meta, this.cache.options);
-    return this.serve(
-      object,
-      policy.initialAge + residentTime(meta, this.now),
-      policy.noCacheFields,
-    );
+    return this.serve(object, policy.initialAge + residentTime(meta, this.now), policy);
   }
 
   private writer(key: string, meta: CacheMeta): CacheWriter {

@@ -1,3 +1,4 @@
+import type { HeaderMap } from '@pingora-ts/http-parser';
 import { CacheControl } from './cache-control.js';
 import type { CacheMeta } from './cache-storage.js';
 import { correctedInitialAge, type FreshnessOptions, freshnessLifetime } from './freshness.js';
@@ -11,7 +12,15 @@ export interface StoredPolicy {
   readonly noCacheFields: string[] | undefined;
   /** Corrected initial age, seconds (section 4.2.3); add the resident time for the age. */
   readonly initialAge: number;
+  /**
+   * The stored fields as served, less the ones each hit sets itself (Age, Content-Length,
+   * Cache-Status) and the ones a qualified no-cache names. Shared: copy before changing.
+   */
+  readonly servedFields: HeaderMap;
 }
+
+/** Fields a hit sets itself. */
+const PER_HIT = ['age', 'content-length', 'cache-status'];
 
 // Keyed by the metadata object: a 304 makes a new one (and so a new policy). The check on the
 // headers object and times guards a storage that changes the same metadata object in place.
@@ -38,11 +47,16 @@ export function storedPolicy(meta: CacheMeta, options: FreshnessOptions): Stored
   )
     return known.policy;
   const cc = CacheControl.of(meta.headers);
+  const noCacheFields = cc.fieldNames('no-cache');
+  const servedFields = meta.headers.clone();
+  for (const name of PER_HIT) servedFields.remove(name);
+  for (const name of noCacheFields ?? []) servedFields.remove(name);
   const policy: StoredPolicy = {
     cc,
     lifetime: freshnessLifetime(meta.status, meta.headers, options, cc),
-    noCacheFields: cc.fieldNames('no-cache'),
+    noCacheFields,
     initialAge: correctedInitialAge(meta.headers, meta),
+    servedFields,
   };
   memo.set(meta, {
     headers: meta.headers,
