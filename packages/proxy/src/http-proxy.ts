@@ -259,9 +259,13 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     // The request body filter comes before the cache phases (DESIGN.md); a small body is read
     // whole here, a large one is filtered while it streams upstream.
     const feed = new RequestBodyFeed(session, phases);
-    await feed.prepare(this.options.retryBufferBytes);
+    if (feed.isPresent) await feed.prepare(this.options.retryBufferBytes);
     if (!isSkipping) {
-      if (phases.requestCacheFilter !== undefined) await phases.requestCacheFilter(session, ctx);
+      if (phases.requestCacheFilter !== undefined) {
+        // A synchronous phase costs no extra turn of the microtask queue.
+        const pending = phases.requestCacheFilter(session, ctx);
+        if (pending !== undefined) await pending;
+      }
       if (session.cache.isEnabled && this.cache !== undefined) {
         if (await this.lookupCache(session, ctx, this.cache)) return;
       }
@@ -332,7 +336,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       ctx,
       cached.head,
       { body: () => [body], takeCompleteBody: () => body, close: () => {} },
-      Promise.resolve(),
+      undefined,
       true,
     );
   }
@@ -559,14 +563,14 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
   /**
    * The response half of an attempt, whatever the upstream protocol: the response filters,
    * then the head and the body downstream (ranges, compression, body filters), then trailers.
-   * `writing` settles when the request body went out.
+   * `writing` settles when the request body went out (undefined: nothing is being sent).
    */
   private async respondFromUpstream(
     session: ProxySession<Ctx>,
     ctx: Ctx,
     head: ResponseHeader,
     upstream: ResponseSource,
-    writing: Promise<void>,
+    writing: Promise<void> | undefined,
     isFromCache = false,
   ): Promise<void> {
     const phases = this.phases;
@@ -595,7 +599,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
         if (decision?.kind === 'revalidated') {
           // The 304 carries no body: let the connection go back to the pool, serve the stored one.
           if (upstream.takeCompleteBody?.() === undefined) upstream.close();
-          await writing;
+          if (writing !== undefined) await writing;
           return this.serveCached(session, ctx, decision.response);
         }
         if (decision?.kind === 'store') writer = decision.writer;
@@ -609,7 +613,10 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       : new ResponseHeader(head.status, head.reason, 'HTTP/1.1', withoutHopByHop(head.headers));
     if (phases.responseFilter !== undefined) await phases.responseFilter(session, response, ctx);
     const decoder = session.decompressResponse ? decoderFor(response.headers) : undefined;
-    const range = await this.rangeFor(session, ctx, response);
+    const range =
+      request.headers.indexOf('range') < 0
+        ? undefined
+        : await this.rangeFor(session, ctx, response);
     if (range === 'unsatisfiable') {
       // The upstream body is not needed: the connection cannot be reused before it is read.
       upstream.close();
@@ -643,6 +650,14 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
           writer.write(whole);
           await writer.finish();
         }
+        if (out.writeResponse !== undefined) {
+          // HTTP/1.1: head and body in one write (one Buffer when the body is small).
+          session.bytesSent += whole.length;
+          await out.writeResponse(response.status, response.headers, whole, response.reason);
+          session.timing.responseHead = performance.now();
+          if (writing !== undefined) await writing;
+          return;
+        }
         // Corked writes past the high-water mark would wait for a 'drain' that a corked
         // socket never emits: only small responses are merged.
         const isCorking =
@@ -658,7 +673,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
         } finally {
           if (isCorking) socket.uncork();
         }
-        await writing;
+        if (writing !== undefined) await writing;
         return;
       }
     }
@@ -681,7 +696,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
         isStored = true;
       }
       await body.finish();
-      await writing;
+      if (writing !== undefined) await writing;
       if (upstream.trailers !== undefined || moved !== undefined) {
         await this.forwardTrailers(session, ctx, upstream.trailers, moved);
       }

@@ -30,6 +30,16 @@ export interface DownstreamSession {
     body?: Uint8Array | string,
     headers?: HeaderMap | Record<string, string> | Iterable<readonly [string, string]>,
   ): Promise<void>;
+  /**
+   * HTTP/1.1: the head and the whole (small) body in one write, and the response ended.
+   * Absent elsewhere: the proxy then uses `writeHead` and `end`.
+   */
+  writeResponse?(
+    status: number,
+    headers: HeaderMap | undefined,
+    body: Uint8Array,
+    reason?: string,
+  ): Promise<void>;
   /** HTTP/1.1 only: hands the raw socket over after a 101. */
   upgrade?(): { socket: Socket; head: Buffer };
   /** HTTP/2 only: trailers after the body. */
