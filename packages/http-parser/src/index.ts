@@ -33,6 +33,7 @@ export {
   NO_BODY,
   UPGRADE_BODY,
 } from './body-framing.js';
+export { equalsIgnoreCase } from './char-class.js';
 export { encodeChunk, encodeChunkCopy, encodeLastChunk } from './chunked-encoder.js';
 export { encodeRequestHead, encodeResponseHead } from './head-encoder.js';
 export {

@@ -6,8 +6,8 @@ import {
   encodeChunk,
   encodeLastChunk,
   encodeResponseHead,
+  equalsIgnoreCase,
   HeaderMap,
-  isKeepAlive,
   type ParsedRequest,
   type RequestHeader,
   ResponseHeader,
@@ -163,18 +163,35 @@ export class HttpSession {
     const isHead = this.request.method === 'HEAD';
     this.hasNoBody = isHead || NO_BODY_STATUS(status);
     const is11 = this.request.version === 'HTTP/1.1';
-    if (!this.hasNoBody && !h.has('content-length') && !h.has('transfer-encoding')) {
+    // One pass over the fields for the three that decide framing and persistence.
+    let hasLength = false;
+    let transferEncoding: string | undefined;
+    let saysClose = false;
+    const names = h.names;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
+      if (name.length === 14) {
+        if (equalsIgnoreCase(name, 'content-length')) hasLength = true;
+      } else if (name.length === 17) {
+        if (transferEncoding === undefined && equalsIgnoreCase(name, 'transfer-encoding'))
+          transferEncoding = h.values[i];
+      } else if (name.length === 10 && !saysClose && equalsIgnoreCase(name, 'connection')) {
+        saysClose = hasCloseToken(h.values[i] as string);
+      }
+    }
+    if (!this.hasNoBody && !hasLength && transferEncoding === undefined) {
       if (is11) {
-        h.set('Transfer-Encoding', 'chunked');
+        h.append('Transfer-Encoding', 'chunked');
         this.isChunked = true;
       }
-    } else if (h.get('transfer-encoding')?.toLowerCase().endsWith('chunked') && !this.hasNoBody) {
+    } else if (transferEncoding?.toLowerCase().endsWith('chunked') && !this.hasNoBody) {
       this.isChunked = true;
     }
-    const framed = this.hasNoBody || this.isChunked || h.has('content-length');
+    const framed = this.hasNoBody || this.isChunked || hasLength;
+    // The client's own choice (RFC 9112 9.3) as the parser read it from the request head.
     this.keepAliveDecision =
-      status !== 101 && this.mayKeepAlive() && framed && isKeepAlive(this.request) && !hasClose(h);
-    if (!this.keepAliveDecision && status !== 101 && !hasClose(h)) h.set('Connection', 'close');
+      status !== 101 && this.mayKeepAlive() && framed && this.parsed.keepAlive && !saysClose;
+    if (!this.keepAliveDecision && status !== 101 && !saysClose) h.set('Connection', 'close');
     else if (this.keepAliveDecision && !is11) h.set('Connection', 'keep-alive');
     // An empty reason phrase is valid (RFC 9112 4) but some clients (h2load) count it as an
     // error: the registered phrase goes out unless one was given.
@@ -283,11 +300,10 @@ export class HttpSession {
   }
 }
 
-function hasClose(h: HeaderMap): boolean {
-  return h.getAll('connection').some((v) =>
-    v
-      .toLowerCase()
-      .split(',')
-      .some((t) => t.trim() === 'close'),
-  );
+/** True when a Connection field value lists `close`. */
+function hasCloseToken(value: string): boolean {
+  return value
+    .toLowerCase()
+    .split(',')
+    .some((t) => t.trim() === 'close');
 }
