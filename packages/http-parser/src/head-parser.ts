@@ -66,7 +66,14 @@ const S_VALUE = 13;
 const S_VALUE_LF = 14;
 const S_END_LF = 15;
 
-/** Shortest run worth the word-at-a-time skip (see HeadScanner.skipWords). */
+// The word view of the chunk skipWords last read, shared by every parser: one view per chunk
+// (pipelined heads in one chunk share it), and no parser keeps an old chunk alive.
+let wordBuffer: ArrayBufferLike | null = null;
+let wordView: DataView | null = null;
+
+/** Bytes of a value or target checked one by one before a long one goes word by word. */
+const SHORT_RUN = 8;
+/** Shortest rest of the chunk worth the word-at-a-time skip (see HeadScanner.skipWords). */
 const WORD_RUN = 16;
 
 const VERSION_PREFIX = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e]; // "HTTP/1."
@@ -199,9 +206,6 @@ abstract class HeadScanner {
     this.names = [];
     this.values = [];
     this.pending = 0;
-    // Drop the view of the last chunk: an idle connection's parser must not keep it alive.
-    this.wordBuffer = null;
-    this.words = null;
     this.methodStart = -1;
     this.targetStart = -1;
     this.reasonStart = -1;
@@ -422,13 +426,16 @@ abstract class HeadScanner {
           break;
         }
         case S_VALUE: {
-          // Four bytes per step while they are plain value bytes, then one table load per
-          // byte; trailing whitespace is trimmed once the line ends.
-          if (end - pos >= WORD_RUN) {
-            pos = this.skipWords(buf, pos, end, false);
+          // One table load per byte; a value still going after SHORT_RUN bytes goes on four
+          // bytes per step (skipWords), then bytewise again. Trailing whitespace is trimmed
+          // once the line ends.
+          const stop = pos + SHORT_RUN < end ? pos + SHORT_RUN : end;
+          while (FIELD_VALUE[c] === 1 && ++pos < stop) c = buf[pos] as number;
+          if (pos === stop && pos < end) {
+            if (end - pos >= WORD_RUN) pos = this.skipWords(buf, pos, end, false);
             c = buf[pos] as number;
+            while (FIELD_VALUE[c] === 1 && ++pos < end) c = buf[pos] as number;
           }
-          while (FIELD_VALUE[c] === 1 && ++pos < end) c = buf[pos] as number;
           if (pos === end) break;
           let e = pos;
           while ((buf[e - 1] === 32 || buf[e - 1] === 9) && e > this.valueStart) e--;
@@ -513,11 +520,13 @@ abstract class HeadScanner {
           break;
         }
         case S_TARGET: {
-          if (end - pos >= WORD_RUN) {
-            pos = this.skipWords(buf, pos, end, true);
+          const stop = pos + SHORT_RUN < end ? pos + SHORT_RUN : end;
+          while (TARGET[c] === 1 && ++pos < stop) c = buf[pos] as number;
+          if (pos === stop && pos < end) {
+            if (end - pos >= WORD_RUN) pos = this.skipWords(buf, pos, end, true);
             c = buf[pos] as number;
+            while (TARGET[c] === 1 && ++pos < end) c = buf[pos] as number;
           }
-          while (TARGET[c] === 1 && ++pos < end) c = buf[pos] as number;
           if (pos === end) break;
           if (c !== 32 || pos === this.markStart) {
             if (c === 13 || c === 10) {
@@ -689,11 +698,11 @@ abstract class HeadScanner {
    * XOR 0x7F7F7F7F, so a DEL) likewise with n = 1.
    */
   private skipWords(buf: Uint8Array, pos: number, end: number, isTarget: boolean): number {
-    if (buf.buffer !== this.wordBuffer) {
-      this.wordBuffer = buf.buffer;
-      this.words = new DataView(buf.buffer);
+    if (buf.buffer !== wordBuffer) {
+      wordBuffer = buf.buffer;
+      wordView = new DataView(buf.buffer);
     }
-    const words = this.words as DataView;
+    const words = wordView as DataView;
     const offset = buf.byteOffset;
     const last = end - 5; // a word may start here and still leave a byte after it
     if (isTarget) {
@@ -713,9 +722,6 @@ abstract class HeadScanner {
     }
     return pos;
   }
-
-  private wordBuffer: ArrayBufferLike | null = null;
-  private words: DataView | null = null;
 
   private lineError(c: number, offset: number, rule: string): never {
     if (c === 10)
