@@ -429,7 +429,7 @@ abstract class HeadScanner {
           // One table load per byte; a value still going after SHORT_RUN bytes goes on four
           // bytes per step (skipWords), then bytewise again. Trailing whitespace is trimmed
           // once the line ends.
-          const stop = pos + SHORT_RUN < end ? pos + SHORT_RUN : end;
+          const stop = Math.min(pos + SHORT_RUN, end);
           while (FIELD_VALUE[c] === 1 && ++pos < stop) c = buf[pos] as number;
           if (pos === stop && pos < end) {
             if (end - pos >= WORD_RUN) pos = this.skipWords(buf, pos, end, false);
@@ -520,7 +520,7 @@ abstract class HeadScanner {
           break;
         }
         case S_TARGET: {
-          const stop = pos + SHORT_RUN < end ? pos + SHORT_RUN : end;
+          const stop = Math.min(pos + SHORT_RUN, end);
           while (TARGET[c] === 1 && ++pos < stop) c = buf[pos] as number;
           if (pos === stop && pos < end) {
             if (end - pos >= WORD_RUN) pos = this.skipWords(buf, pos, end, true);
