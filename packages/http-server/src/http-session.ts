@@ -138,8 +138,8 @@ export class HttpSession {
 
   /**
    * Writes the head and the whole body, and ends the response: one Buffer and one write when
-   * the body is small and goes out as is (headers with Content-Length), else like
-   * `writeHead` then `end(body)`.
+   * the body is small (up to 8 KiB), one vectored write of head and body when it is larger;
+   * a chunked or bodiless response goes as `writeHead` then `end(body)`.
    */
   async writeResponse(
     status: number,
@@ -148,12 +148,23 @@ export class HttpSession {
     reason?: string,
   ): Promise<void> {
     const head = this.prepareHead(status, headers, reason);
-    if (this.isChunked || this.hasNoBody || body.length > WHOLE_WRITE_BYTES) {
+    if (this.isChunked || this.hasNoBody) {
       if (!this.socket.write(encodeResponseHead(head))) await this.drained();
       return this.end(body);
     }
     this.isEnded = true;
-    if (!this.socket.write(encodeResponseHead(head, body))) await this.drained();
+    if (body.length <= WHOLE_WRITE_BYTES) {
+      if (!this.socket.write(encodeResponseHead(head, body))) await this.drained();
+      return;
+    }
+    // A larger body is not copied: head and body leave in one writev (corked), and the wait
+    // for 'drain' comes after the uncork (a corked socket never drains).
+    const socket = this.socket;
+    socket.cork();
+    socket.write(encodeResponseHead(head));
+    const isFlowing = socket.write(body);
+    socket.uncork();
+    if (!isFlowing) await this.drained();
   }
 
   /** Decides framing and keep-alive for a response head and records it (not written yet). */
