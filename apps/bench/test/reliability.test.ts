@@ -200,6 +200,7 @@ describe('discovery', () => {
     } finally {
       await viaDns.close();
       await lb.stop();
+      await dns.stop(); // again if the test failed before stopping it: never leave it running
     }
   });
 });
