@@ -43,15 +43,18 @@ export async function wrk(
   const p50 = /50%\s+([\d.]+)(us|ms|s)/.exec(out);
   const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+  // wrk's Requests/sec counts every response, 4xx and 5xx included: a contender that fails
+  // half its requests (as @fastify/http-proxy does with Connection: close) must not be
+  // credited for them, so only the 2xx and 3xx share of the rate counts.
+  const ok = requests > 0 ? (requests - non2xx) / requests : 0;
   return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]) * ok,
     p50Ms: ms(p50?.[1], p50?.[2]),
     p99Ms: ms(p99?.[1], p99?.[2]),
-    requests: Number(/(\d+) requests in/.exec(out)?.[1]),
-    errors:
-      (errors === null ? 0 : errors.slice(1).reduce((a, b) => a + Number(b), 0)) +
-      Number(non2xx?.[1] ?? 0),
+    requests: requests - non2xx,
+    errors: (errors === null ? 0 : errors.slice(1).reduce((a, b) => a + Number(b), 0)) + non2xx,
   };
 }
 
@@ -78,12 +81,16 @@ export async function h2load(
   // h2load prints request latency as min / max / mean / sd; the mean stands in for p50 here.
   const latency =
     /time for request:\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)/.exec(out);
+  // As with wrk, only the succeeded requests (2xx and 3xx) count towards the rate.
+  const finished = /finished in ([\d.]+)(us|ms|s),/.exec(out);
+  const elapsedMs = ms(finished?.[1], finished?.[2]);
+  const succeeded = Number(requests?.[3] ?? 0);
   return {
-    rps: Number(/finished in [\d.]+\w*, ([\d.]+) req\/s/.exec(out)?.[1]),
+    rps: elapsedMs > 0 ? (succeeded * 1000) / elapsedMs : 0,
     p50Ms: ms(latency?.[5], latency?.[6]),
     p99Ms: ms(latency?.[3], latency?.[4]), // the maximum: h2load prints no percentiles
-    requests: Number(requests?.[3] ?? 0),
-    errors: Number(requests?.[4] ?? 0) + Number(requests?.[5] ?? 0),
+    requests: succeeded,
+    errors: Number(requests?.[4] ?? 0), // `failed`; h2load's `errored` is a subset of it
   };
 }
 
