@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDnsmasq, type TestDns } from './helpers/dnsmasq.js';
+import { startDnsmasq, type TestDns } from '../../../scripts/test-dnsmasq.mjs';
 import { type GatewayUnderTest, startGateway } from './helpers/gateway-under-test.js';
 import { trackHandles } from './helpers/leak-check.js';
 import { closedPort, type Origin, startOrigin } from './helpers/origin.js';
