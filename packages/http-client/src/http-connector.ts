@@ -166,6 +166,9 @@ export class HttpConnector {
   }
 
   private keyOf(peer: HttpPeer): string {
+    // Plain TCP peers have their own cache by address (see httpPeerKey); remembering each of
+    // the fresh objects a proxy makes per request would only fill the WeakMap.
+    if (peer.tls === undefined && peer.unixPath === undefined) return httpPeerKey(peer);
     let key = this.keys.get(peer);
     if (key === undefined) {
       key = httpPeerKey(peer);

@@ -33,8 +33,34 @@ export const CLIENT_DEFAULTS = {
   idleTimeoutMs: 60_000,
 } as const;
 
-/** The pool key of a peer: its address, transport and TLS identity. */
+/**
+ * Keys of plain TCP peers by `port:host` as written: such a key depends on nothing else, and a
+ * proxy typically returns a new peer object per request, which would otherwise cost a SHA-256
+ * of its options each time. Cleared when it reaches {@link PLAIN_KEYS_MAX} distinct addresses.
+ */
+const plainKeys = new Map<string, string>();
+const PLAIN_KEYS_MAX = 4096;
+
+/**
+ * The pool key of a peer: its address, transport and TLS identity (`peerKey` of
+ * `@pingora-ts/pool`, so equal for peers that differ only in host case, option order or
+ * timeouts). Plain TCP peers are answered from a cache of their addresses.
+ *
+ * @throws TypeError / RangeError for an empty host or a port outside 0..65535.
+ */
 export function httpPeerKey(peer: HttpPeer): string {
+  if (peer.tls !== undefined || peer.unixPath !== undefined) return computeKey(peer);
+  const address = `${peer.port}:${peer.host}`;
+  let key = plainKeys.get(address);
+  if (key === undefined) {
+    key = computeKey(peer);
+    if (plainKeys.size >= PLAIN_KEYS_MAX) plainKeys.clear();
+    plainKeys.set(address, key);
+  }
+  return key;
+}
+
+function computeKey(peer: HttpPeer): string {
   const tls = peer.tls;
   return peerKey({
     host: peer.host,

@@ -1,0 +1,39 @@
+import { peerKey } from '@pingora-ts/pool';
+import { describe, expect, it } from 'vitest';
+import { httpPeerKey } from '../src/index.js';
+
+/** The key without httpPeerKey's address cache: what it must always answer for a plain peer. */
+const uncached = (host: string, port: number) =>
+  peerKey({ host, port, protocol: 'http/1.1', unix: undefined });
+
+describe('httpPeerKey', () => {
+  it('answers plain peers from its address cache with the same key as the full encoding', () => {
+    // More distinct addresses than the cache holds, twice over, so it is cleared on the way and
+    // refilled: every answer, first or cached, equals the uncached key.
+    for (let round = 0; round < 2; round++) {
+      for (let port = 1; port <= 5000; port++) {
+        const host = `backend-${port % 7}.example`;
+        expect(httpPeerKey({ host, port })).toBe(uncached(host, port));
+      }
+    }
+  });
+
+  it('is the same for a fresh object with the same address, whatever the host case or timeouts', () => {
+    const a = httpPeerKey({ host: 'Origin.Example', port: 8080 });
+    expect(httpPeerKey({ host: 'origin.example', port: 8080, readTimeoutMs: 5 })).toBe(a);
+    expect(httpPeerKey({ host: 'origin.example', port: 8081 })).not.toBe(a);
+  });
+
+  it('keeps TLS and Unix-socket peers apart from the plain peer of the same address', () => {
+    const plain = httpPeerKey({ host: 'origin.example', port: 443 });
+    const tls = httpPeerKey({ host: 'origin.example', port: 443, tls: { sni: 'origin.example' } });
+    const unix = httpPeerKey({ host: 'origin.example', port: 443, unixPath: '/tmp/origin.sock' });
+    expect(new Set([plain, tls, unix]).size).toBe(3);
+  });
+
+  it('rejects an invalid address every time, caching nothing for it', () => {
+    expect(() => httpPeerKey({ host: '', port: 80 })).toThrow(TypeError);
+    expect(() => httpPeerKey({ host: '', port: 80 })).toThrow(TypeError);
+    expect(() => httpPeerKey({ host: 'a', port: 70_000 })).toThrow(RangeError);
+  });
+});
