@@ -15,6 +15,9 @@ import {
 import type { ProxyPeer } from '@pingora-ts/proxy';
 import type { TimeoutsConfig, UpstreamConfig } from '../config/config-schema.js';
 
+/** Stands for "no route timeouts" as a WeakMap key. */
+const NO_ROUTE_TIMEOUTS: object = Object.freeze({});
+
 /** Where an upstream group reports its events (the gateway's logger). */
 export type UpstreamEventLog = (
   level: 'info' | 'warn',
@@ -43,6 +46,8 @@ export class UpstreamGroup {
   readonly config: UpstreamConfig;
   private readonly ca: string | undefined;
   private isLogged = false;
+  /** The peers made so far, by backend and by the route's timeouts (see `peerOf`). */
+  private readonly peers = new WeakMap<Backend, WeakMap<object, ProxyPeer>>();
 
   /** @throws PingoraError `FileReadError` when `tls.ca_file` cannot be read. */
   constructor(name: string, config: UpstreamConfig, baseDir: string) {
@@ -152,7 +157,27 @@ export class UpstreamGroup {
     };
   }
 
+  /**
+   * The peer of `backend` under a route's timeouts, made once per pair: the connection pool
+   * keys its connections by the peer object (a new object per request would cost a SHA-256 of
+   * its options per request). Frozen, since every request of that pair shares it.
+   */
   private peerOf(backend: Backend, routeTimeouts: TimeoutsConfig | undefined): ProxyPeer {
+    let byRoute = this.peers.get(backend);
+    if (byRoute === undefined) {
+      byRoute = new WeakMap();
+      this.peers.set(backend, byRoute);
+    }
+    const routeKey = routeTimeouts ?? NO_ROUTE_TIMEOUTS;
+    let peer = byRoute.get(routeKey);
+    if (peer === undefined) {
+      peer = Object.freeze(this.makePeer(backend, routeTimeouts));
+      byRoute.set(routeKey, peer);
+    }
+    return peer;
+  }
+
+  private makePeer(backend: Backend, routeTimeouts: TimeoutsConfig | undefined): ProxyPeer {
     const t = { ...this.config.timeouts, ...routeTimeouts };
     const tls = this.config.tls;
     const peer: ProxyPeer = { host: backend.host, port: backend.port };
