@@ -23,6 +23,9 @@ import { RequestBodyFeed } from './request-body-feed.js';
 import { ResponseBody } from './response-body.js';
 import { tunnel } from './upgrade-tunnel.js';
 
+/** What a body filter leaves of a body it dropped whole. */
+const EMPTY_BODY = new Uint8Array(0);
+
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
   403: 'Forbidden',
@@ -637,19 +640,20 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       encoder = this.compression.encoderFor(request, response.status, response.headers);
     }
     const socket = out.socket;
-    if (
-      phases.responseBodyFilter === undefined &&
-      decoder === undefined &&
-      range === undefined &&
-      encoder === undefined
-    ) {
+    if (decoder === undefined && range === undefined && encoder === undefined) {
       // Fast path: a body that came whole with the head goes out in one corked write with it.
-      const whole = upstream.takeCompleteBody?.();
-      if (whole !== undefined) {
+      const upstreamBody = upstream.takeCompleteBody?.();
+      if (upstreamBody !== undefined) {
+        // The cache stores the upstream's bytes, the client gets what the body filter makes of
+        // them: the same calls as the streaming path makes for a one-chunk body.
         if (writer !== undefined) {
-          writer.write(whole);
+          writer.write(upstreamBody);
           await writer.finish();
         }
+        const whole =
+          phases.responseBodyFilter === undefined
+            ? upstreamBody
+            : await this.filterWholeBody(session, ctx, upstreamBody);
         if (out.writeResponse !== undefined) {
           // HTTP/1.1: head and body in one write (one Buffer when the body is small).
           session.bytesSent += whole.length;
@@ -681,7 +685,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     // for an HTTP/2 client: a head without END_STREAM must be followed by the status in
     // trailers, or the client reads no status at all.
     const moved = out.writeTrailers === undefined ? undefined : takeGrpcStatus(response.headers);
-    const body = new ResponseBody(session, phases.responseBodyFilter, { decoder, range, encoder });
+    const body = new ResponseBody(session, phases, { decoder, range, encoder });
     let isStored = false;
     try {
       await out.writeHead(response.status, response.headers, response.reason);
@@ -705,6 +709,24 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       if (writer !== undefined && !isStored) writer.abort();
       body.destroy();
     }
+  }
+
+  /**
+   * A whole body through `responseBodyFilter` as the streaming path passes a one-chunk body:
+   * the chunk (replaced, kept, or dropped with `null`), then the end call, whose answer is
+   * appended.
+   */
+  private async filterWholeBody(
+    session: ProxySession<Ctx>,
+    ctx: Ctx,
+    body: Uint8Array,
+  ): Promise<Uint8Array> {
+    const phases = this.phases;
+    const replaced = await phases.responseBodyFilter?.(session, body, false, ctx);
+    const first = replaced === null ? undefined : (replaced ?? body);
+    const last = await phases.responseBodyFilter?.(session, undefined, true, ctx);
+    if (!last) return first ?? EMPTY_BODY;
+    return first === undefined ? last : Buffer.concat([first, last]);
   }
 
   /** Upstream trailers through `responseTrailerFilter`, to a client that can take them (HTTP/2). */
@@ -830,15 +852,19 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     await downstream.writeHead(101, response.headers, response.reason || 'Switching Protocols');
     const up = upstream.takeOver();
     const down = downstream.upgrade();
-    const filter = this.phases.webSocketMessageFilter;
-    if (filter !== undefined && /^websocket$/i.test(response.headers.get('upgrade') ?? '')) {
+    const phases = this.phases;
+    if (
+      phases.webSocketMessageFilter !== undefined &&
+      /^websocket$/i.test(response.headers.get('upgrade') ?? '')
+    ) {
       // Frame level: every message goes through the filter, each hop with its own framing
       // (and permessage-deflate context) as agreed in the 101.
       const relayed = relayWebSocket(down.socket, down.head, up.socket, up.head, {
         extensions: response.headers.get('sec-websocket-extensions') ?? '',
         protocol: response.headers.get('sec-websocket-protocol') ?? '',
         onMessage: async (message, direction) => {
-          const out = await filter(session, message, direction, ctx);
+          // A method call: a class-based ProxyHttp may use `this`.
+          const out = await phases.webSocketMessageFilter?.(session, message, direction, ctx);
           return out === undefined ? message : out;
         },
       });

@@ -75,12 +75,13 @@ export class RequestBodyFeed<Ctx> {
   }
 
   private async filterWhole(body: Buffer): Promise<Buffer> {
-    const filter = this.proxy.requestBodyFilter;
-    if (filter === undefined) return body;
+    const phases = this.proxy;
+    if (phases.requestBodyFilter === undefined) return body;
     const parts: Uint8Array[] = [];
-    const first = await filter(this.session, body, false, this.session.ctx);
+    // Called as a method of the phases object: a class-based ProxyHttp may use `this`.
+    const first = await phases.requestBodyFilter(this.session, body, false, this.session.ctx);
     if (first !== null) parts.push(first ?? body);
-    const last = await filter(this.session, undefined, true, this.session.ctx);
+    const last = await phases.requestBodyFilter(this.session, undefined, true, this.session.ctx);
     if (last) parts.push(last);
     return Buffer.concat(parts);
   }
@@ -98,23 +99,24 @@ export class RequestBodyFeed<Ctx> {
 
   private async *pull(): AsyncGenerator<Uint8Array, void, undefined> {
     const session = this.session;
-    const filter = this.proxy.requestBodyFilter;
+    const phases = this.proxy;
+    const isFiltered = phases.requestBodyFilter !== undefined;
     const source = session.downstream.body();
     for (;;) {
       const next = await source.next();
       if (next.done === true) break;
       const chunk = next.value;
       session.bytesReceived += chunk.length;
-      if (filter === undefined) {
+      if (!isFiltered) {
         yield chunk;
         continue;
       }
-      const out = await filter(session, chunk, false, session.ctx);
+      const out = await phases.requestBodyFilter?.(session, chunk, false, session.ctx);
       if (out === null) continue;
       yield out ?? chunk;
     }
-    if (filter !== undefined) {
-      const last = await filter(session, undefined, true, session.ctx);
+    if (isFiltered) {
+      const last = await phases.requestBodyFilter?.(session, undefined, true, session.ctx);
       if (last) yield last;
     }
   }

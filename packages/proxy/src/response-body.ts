@@ -11,18 +11,18 @@ import type { RangeBody } from './range-filter.js';
  */
 export class ResponseBody<Ctx> {
   private readonly session: ProxySession<Ctx>;
-  private readonly filter: ProxyHttp<Ctx>['responseBodyFilter'];
+  private readonly phases: ProxyHttp<Ctx>;
   private readonly decoder: CodingStep | undefined;
   private readonly range: RangeBody | undefined;
   private readonly encoder: CodingStep | undefined;
 
   constructor(
     session: ProxySession<Ctx>,
-    filter: ProxyHttp<Ctx>['responseBodyFilter'],
+    phases: ProxyHttp<Ctx>,
     steps: { decoder?: CodingStep; range?: RangeBody; encoder?: CodingStep },
   ) {
     this.session = session;
-    this.filter = filter;
+    this.phases = phases;
     this.decoder = steps.decoder;
     this.range = steps.range;
     this.encoder = steps.encoder;
@@ -39,8 +39,15 @@ export class ResponseBody<Ctx> {
     if (this.decoder !== undefined) {
       for (const part of await this.decoder.end()) await this.filtered(part);
     }
-    if (this.filter !== undefined) {
-      const last = await this.filter(this.session, undefined, true, this.session.ctx);
+    // The filter is called as a method of the phases object: a class-based ProxyHttp may use
+    // `this`.
+    if (this.phases.responseBodyFilter !== undefined) {
+      const last = await this.phases.responseBodyFilter(
+        this.session,
+        undefined,
+        true,
+        this.session.ctx,
+      );
       if (last) await this.shaped(last);
     }
     if (this.range !== undefined) for (const part of this.range.finish()) await this.send(part);
@@ -55,8 +62,13 @@ export class ResponseBody<Ctx> {
   }
 
   private async filtered(chunk: Uint8Array): Promise<void> {
-    if (this.filter === undefined) return this.shaped(chunk);
-    const replaced = await this.filter(this.session, chunk, false, this.session.ctx);
+    if (this.phases.responseBodyFilter === undefined) return this.shaped(chunk);
+    const replaced = await this.phases.responseBodyFilter(
+      this.session,
+      chunk,
+      false,
+      this.session.ctx,
+    );
     if (replaced === null) return;
     return this.shaped(replaced ?? chunk);
   }

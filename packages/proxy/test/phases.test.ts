@@ -247,3 +247,60 @@ describe('phase order', () => {
     expect((await through(phases)).status).toBe(429);
   });
 });
+
+describe('class-based phases', () => {
+  it('calls every phase, body filters included, as a method of the object (`this` works)', async () => {
+    class Shouting implements ProxyHttp<Ctx> {
+      readonly calls: string[] = [];
+      readonly #suffix = '!';
+      newCtx(): Ctx {
+        return { phases: [] };
+      }
+      upstreamPeer(): ProxyPeer {
+        this.calls.push('upstreamPeer');
+        return { host: '127.0.0.1', port: origin.port };
+      }
+      requestBodyFilter(_s: unknown, chunk: Uint8Array | undefined, isEnd: boolean) {
+        this.calls.push(`requestBodyFilter:${isEnd}`);
+        return chunk === undefined ? undefined : Buffer.from(`${chunk}`.toUpperCase());
+      }
+      responseFilter(_s: unknown, response: { headers: { remove(name: string): unknown } }) {
+        this.calls.push('responseFilter');
+        response.headers.remove('Content-Length'); // the body filter changes the length
+      }
+      responseBodyFilter(_s: unknown, chunk: Uint8Array | undefined, isEnd: boolean) {
+        this.calls.push(`responseBodyFilter:${isEnd}`);
+        if (isEnd) return Buffer.from(this.#suffix);
+        return chunk === undefined ? undefined : Buffer.from(`${chunk}`.toUpperCase());
+      }
+    }
+    const phases = new Shouting();
+    const seen = origin.seen.length;
+    expect(await through(phases)).toEqual({ status: 200, body: 'ORIGIN POST /X!' });
+    expect(origin.seen[seen]?.body).toBe('PING');
+    expect(phases.calls).toEqual([
+      'requestBodyFilter:false',
+      'requestBodyFilter:true',
+      'upstreamPeer',
+      'responseFilter',
+      'responseBodyFilter:false',
+      'responseBodyFilter:true',
+    ]);
+  });
+
+  it('a response body filter that drops the body and adds an ending sends only the ending', async () => {
+    const { phases } = recording({
+      responseFilter: (_s, response) => void response.headers.remove('Content-Length'),
+      responseBodyFilter: (_s, _chunk, isEnd) => (isEnd ? Buffer.from('replaced') : null),
+    });
+    expect(await through(phases)).toEqual({ status: 200, body: 'replaced' });
+  });
+
+  it('a response body filter that drops everything sends an empty body', async () => {
+    const { phases } = recording({
+      responseFilter: (_s, response) => void response.headers.remove('Content-Length'),
+      responseBodyFilter: () => null,
+    });
+    expect(await through(phases)).toEqual({ status: 200, body: '' });
+  });
+});

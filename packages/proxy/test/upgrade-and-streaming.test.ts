@@ -5,7 +5,7 @@ import { WebSocketMessage } from '@pingora-ts/websocket';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { HttpProxy } from '../src/index.js';
+import { HttpProxy, type ProxyHttp } from '../src/index.js';
 
 describe('upgrades: a real ws client and server through the tunnel', () => {
   let server: http.Server;
@@ -195,4 +195,41 @@ describe('WebSocket frame-level filter', () => {
       server.close();
     });
   }
+});
+
+describe('WebSocket frame-level filter of a class-based ProxyHttp', () => {
+  it('is called as a method of the object (`this` works)', async () => {
+    const server = http.createServer();
+    const wss = new WebSocketServer({ server });
+    wss.on('connection', (socket) => {
+      socket.on('message', (data) => socket.send(`server got: ${data.toString()}`));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const upstreamPort = (server.address() as AddressInfo).port;
+    class Tagging implements ProxyHttp {
+      readonly #tag = 'tagged';
+      upstreamPeer() {
+        return { host: '127.0.0.1', port: upstreamPort };
+      }
+      webSocketMessageFilter(_s: unknown, message: WebSocketMessage, direction: string) {
+        if (direction !== 'downstream-to-upstream') return undefined;
+        return new WebSocketMessage(Buffer.from(`${this.#tag} ${message.text()}`), false);
+      }
+    }
+    const proxy = new HttpProxy(new Tagging());
+    const { port } = await proxy.listen(0, '127.0.0.1');
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+    await once(ws, 'open');
+    const [reply] = (await (async () => {
+      ws.send('hello');
+      return once(ws, 'message');
+    })()) as [Buffer];
+    expect(reply.toString()).toBe('server got: tagged hello');
+    ws.close(1000);
+    await once(ws, 'close');
+    await proxy.close();
+    wss.close();
+    server.close();
+  });
 });
