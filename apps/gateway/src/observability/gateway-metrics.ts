@@ -30,18 +30,33 @@ export class GatewayMetrics {
   readonly reloads: Counter<'result'>;
   readonly webSocketMessages: Counter<'route' | 'direction' | 'result'>;
   private runtime: (() => GatewayRuntime) | undefined;
-  // Label-bound children, made once per label set: `inc()` on a child skips prom-client's
-  // label validation and hashing, which a request would otherwise pay twice.
-  private readonly requestChildren = new Map<string, { inc(): void }>();
+  /**
+   * Requests counted since the last scrape, by label set: a request adds 1 to a plain object
+   * and the counter takes the totals when `/metrics` is read (prom-client hashes the labels on
+   * every `inc`, even on a label-bound child).
+   */
+  private readonly pendingRequests = new Map<
+    string,
+    { labels: { route: string; method: string; status: string }; count: number }
+  >();
+  // Label-bound children, made once per label set (validation skipped).
   private readonly latencyChildren = new Map<string, { observe(value: number): void }>();
 
   constructor() {
     const registers = [this.registry];
+    const pendingRequests = this.pendingRequests;
     this.requests = new Counter({
       name: 'gateway_requests_total',
       help: 'Requests answered, by route, method and status.',
       labelNames: ['route', 'method', 'status'],
       registers,
+      collect() {
+        for (const pending of pendingRequests.values()) {
+          if (pending.count === 0) continue;
+          this.inc(pending.labels, pending.count);
+          pending.count = 0;
+        }
+      },
     });
     this.latency = new Histogram({
       name: 'gateway_request_duration_seconds',
@@ -114,12 +129,14 @@ export class GatewayMetrics {
   recordRequest(route: string, method: string, status: number, seconds: number): void {
     const m = KNOWN_METHODS.has(method) ? method : 'OTHER';
     const key = `${route}\n${m}\n${status}`;
-    let counter = this.requestChildren.get(key);
-    if (counter === undefined) {
-      counter = this.requests.labels({ route, method: m, status: String(status) });
-      this.requestChildren.set(key, counter);
+    const pending = this.pendingRequests.get(key);
+    if (pending !== undefined) pending.count++;
+    else {
+      this.pendingRequests.set(key, {
+        labels: { route, method: m, status: String(status) },
+        count: 1,
+      });
     }
-    counter.inc();
     let histogram = this.latencyChildren.get(route);
     if (histogram === undefined) {
       histogram = this.latency.labels({ route });
