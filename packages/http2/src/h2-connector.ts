@@ -161,6 +161,8 @@ export class H2Connector {
   }
 
   private keyOf(peer: H2Peer): string {
+    // Plain TCP peers have their own cache by address (see h2PeerKey).
+    if (peer.tls === undefined && peer.unixPath === undefined) return h2PeerKey(peer);
     let key = this.keys.get(peer);
     if (key === undefined) {
       key = h2PeerKey(peer);

@@ -14,8 +14,33 @@ export interface H2Peer extends HttpPeer {
   protocol?: H2Protocol;
 }
 
-/** The pool key of a peer's HTTP/2 connections: address, transport and TLS identity. */
+/**
+ * Keys of plain TCP peers by `port:host` as written (a proxy typically makes a new peer object
+ * per request, which would otherwise cost a SHA-256 of its options each time); cleared when it
+ * reaches {@link PLAIN_KEYS_MAX} addresses.
+ */
+const plainKeys = new Map<string, string>();
+const PLAIN_KEYS_MAX = 4096;
+
+/**
+ * The pool key of a peer's HTTP/2 connections: address, transport and TLS identity. Plain TCP
+ * peers are answered from a cache of their addresses.
+ *
+ * @throws TypeError / RangeError for an empty host or a port outside 0..65535.
+ */
 export function h2PeerKey(peer: H2Peer): string {
+  if (peer.tls !== undefined || peer.unixPath !== undefined) return computeKey(peer);
+  const address = `${peer.port}:${peer.host}`;
+  let key = plainKeys.get(address);
+  if (key === undefined) {
+    key = computeKey(peer);
+    if (plainKeys.size >= PLAIN_KEYS_MAX) plainKeys.clear();
+    plainKeys.set(address, key);
+  }
+  return key;
+}
+
+function computeKey(peer: H2Peer): string {
   const tls = peer.tls;
   return peerKey({
     host: peer.host,
