@@ -870,7 +870,15 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       });
       this.tunnels.add(relayed);
       try {
-        await relayed;
+        const result = await relayed;
+        // The filter threw: the relay closed both sides with 1011; logging hears why.
+        if (result.hookError !== undefined) {
+          session.error = PingoraError.from(
+            result.hookError,
+            'InternalError',
+            'webSocketMessageFilter failed',
+          );
+        }
       } finally {
         this.tunnels.delete(relayed);
       }

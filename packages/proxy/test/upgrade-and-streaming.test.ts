@@ -233,3 +233,35 @@ describe('WebSocket frame-level filter of a class-based ProxyHttp', () => {
     server.close();
   });
 });
+
+describe('WebSocket frame-level filter that throws', () => {
+  it('closes the client with 1011 and logging gets the error', async () => {
+    const server = http.createServer();
+    const wss = new WebSocketServer({ server });
+    wss.on('connection', (socket) => socket.on('message', (d) => socket.send(`got ${d}`)));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const upstreamPort = (server.address() as AddressInfo).port;
+    const logged: string[] = [];
+    const proxy = new HttpProxy({
+      upstreamPeer: () => ({ host: '127.0.0.1', port: upstreamPort }),
+      webSocketMessageFilter: () => {
+        throw new Error('filter bug');
+      },
+      logging: (_s, error) => void logged.push(String(error)),
+    });
+    const { port } = await proxy.listen(0, '127.0.0.1');
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+    await once(ws, 'open');
+    const closed = once(ws, 'close');
+    ws.send('hi');
+    const [code] = (await closed) as [number];
+    expect(code).toBe(1011);
+    for (let i = 0; i < 100 && logged.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatch(/webSocketMessageFilter failed/);
+    await proxy.close();
+    wss.close();
+    server.close();
+  });
+});

@@ -43,6 +43,16 @@ export interface RelayResult {
   readonly toDownstream: number;
   /** Messages the hook dropped. */
   readonly dropped: number;
+  /**
+   * What the hook threw, when it did: both connections were then closed with 1011 (internal
+   * error, RFC 6455 section 7.4.1) instead of relaying the message.
+   */
+  readonly hookError?: unknown;
+}
+
+/** A hook's failure, told apart from the connections' own. */
+class HookFailure {
+  constructor(readonly error: unknown) {}
 }
 
 interface Counters {
@@ -60,7 +70,12 @@ async function pump(
 ): Promise<void> {
   const isUp = direction === 'downstream-to-upstream';
   for await (const message of from) {
-    const out = hook === undefined ? message : await hook(message, direction);
+    let out: WebSocketMessage | null | undefined;
+    try {
+      out = hook === undefined ? message : await hook(message, direction);
+    } catch (error) {
+      throw new HookFailure(error);
+    }
     if (out === null) {
       counters.dropped++;
       continue;
@@ -124,16 +139,30 @@ export async function relayWebSocket(
     options: connection,
   });
   const counters: Counters = { toUpstream: 0, toDownstream: 0, dropped: 0 };
+  let hookFailure: HookFailure | undefined;
+  const onFailure = (failure: unknown) => {
+    if (failure instanceof HookFailure && hookFailure === undefined) {
+      // Our side failed, not a peer: both get a proper close frame saying so.
+      hookFailure = failure;
+      for (const ws of [downstream, upstream]) {
+        if (ws.readyState === 'open') {
+          ws.close(CLOSE_CODES.INTERNAL_ERROR, 'message hook failed').catch(() => ws.terminate());
+        }
+      }
+      return;
+    }
+    upstream.terminate();
+    downstream.terminate();
+  };
   await Promise.all([
-    pump(downstream, upstream, 'downstream-to-upstream', onMessage, counters).catch(() => {
-      upstream.terminate();
-      downstream.terminate();
-    }),
-    pump(upstream, downstream, 'upstream-to-downstream', onMessage, counters).catch(() => {
-      upstream.terminate();
-      downstream.terminate();
-    }),
+    pump(downstream, upstream, 'downstream-to-upstream', onMessage, counters).catch(onFailure),
+    pump(upstream, downstream, 'upstream-to-downstream', onMessage, counters).catch(onFailure),
   ]);
   const [down, up] = await Promise.all([downstream.closed, upstream.closed]);
-  return { downstream: down, upstream: up, ...counters };
+  return {
+    downstream: down,
+    upstream: up,
+    ...counters,
+    ...(hookFailure === undefined ? {} : { hookError: hookFailure.error }),
+  };
 }

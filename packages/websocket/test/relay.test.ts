@@ -128,7 +128,7 @@ describe('relay close propagation', () => {
     expect((await proxy.results[0]!).upstream).toMatchObject({ code: 1001, wasClean: true });
   });
 
-  it('drops both connections when the hook throws', async () => {
+  it('closes both connections with 1011 when the hook throws, and reports what it threw', async () => {
     let upstreamClosed = 0;
     const upstream = await startWsServer({}, (s) => {
       s.on('close', (code) => {
@@ -143,14 +143,16 @@ describe('relay close propagation', () => {
     await once(client, 'open');
     const closed = once(client, 'close');
     client.send('anything');
-    const [code] = await closed;
-    expect(code).toBe(1006);
+    const [code, reason] = await closed;
+    expect(code).toBe(1011);
+    expect(String(reason)).toBe('message hook failed');
     const result = await proxy.results[0]!;
-    expect(result.downstream.code).toBe(1006);
-    expect(result.upstream.code).toBe(1006);
+    expect(result.downstream).toMatchObject({ code: 1011, wasClean: true });
+    expect(result.upstream).toMatchObject({ code: 1011, wasClean: true });
+    expect(String(result.hookError)).toBe('Error: hook failed');
     for (let i = 0; i < 100 && upstreamClosed === 0; i++)
       await new Promise((r) => setTimeout(r, 5));
-    expect(upstreamClosed).toBe(1006);
+    expect(upstreamClosed).toBe(1011);
   });
 
   it('closes the client with 1001 when the upstream connection drops', async () => {
