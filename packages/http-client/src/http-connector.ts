@@ -5,7 +5,13 @@ import { ConnectionPool } from '@pingora-ts/pool';
 import { type TimerWheel, TimerWheel as Wheel } from '@pingora-ts/timeout';
 import type { TlsSessionCache } from '@pingora-ts/tls';
 import { connectPeer } from './connect-peer.js';
-import { CLIENT_DEFAULTS, type HttpPeer, httpPeerKey } from './http-peer.js';
+import {
+  CLIENT_DEFAULTS,
+  type HttpPeer,
+  httpPeerKey,
+  keyAt,
+  peerKeyAddress,
+} from './http-peer.js';
 import { type RequestBody, UpstreamSession } from './upstream-session.js';
 
 /** Options of {@link HttpConnector}. */
@@ -166,9 +172,10 @@ export class HttpConnector {
   }
 
   private keyOf(peer: HttpPeer): string {
-    // Plain TCP peers have their own cache by address (see httpPeerKey); remembering each of
-    // the fresh objects a proxy makes per request would only fill the WeakMap.
-    if (peer.tls === undefined && peer.unixPath === undefined) return httpPeerKey(peer);
+    // Peers keyed by address have their own cache (see httpPeerKey); remembering each of the
+    // fresh objects a proxy makes per request would only fill the WeakMap.
+    const address = peerKeyAddress(peer);
+    if (address !== undefined) return keyAt(address, peer);
     let key = this.keys.get(peer);
     if (key === undefined) {
       key = httpPeerKey(peer);

@@ -34,28 +34,55 @@ export const CLIENT_DEFAULTS = {
 } as const;
 
 /**
- * Keys of plain TCP peers by `port:host` as written: such a key depends on nothing else, and a
- * proxy typically returns a new peer object per request, which would otherwise cost a SHA-256
- * of its options each time. Cleared when it reaches {@link PLAIN_KEYS_MAX} distinct addresses.
+ * Pool keys by {@link peerKeyAddress}: a proxy typically makes a new peer object per request,
+ * and hashing its options with SHA-256 each time cost 2.3 us for a TLS peer. Cleared when it
+ * reaches {@link CACHED_KEYS_MAX} addresses.
  */
-const plainKeys = new Map<string, string>();
-const PLAIN_KEYS_MAX = 4096;
+const cachedKeys = new Map<string, string>();
+const CACHED_KEYS_MAX = 4096;
+
+/**
+ * A string that stands for everything a peer's pool key depends on, when that is only strings,
+ * numbers and booleans: a plain TCP peer, or a TLS peer without a CA or client certificate of
+ * its own (their PEM is not worth copying into a cache key). `undefined` for the others (and for
+ * a Unix-socket peer), whose key is computed every time.
+ */
+export function peerKeyAddress(peer: HttpPeer): string | undefined {
+  if (peer.unixPath !== undefined) return undefined;
+  const tls = peer.tls;
+  if (tls === undefined) return `${peer.port}:${peer.host}`;
+  if (tls.ca !== undefined || tls.cert !== undefined) return undefined;
+  const { sni, verify, expectedName } = tls;
+  if (
+    (sni !== undefined && typeof sni !== 'string') ||
+    (verify !== undefined && typeof verify !== 'boolean') ||
+    (expectedName !== undefined && typeof expectedName !== 'string')
+  ) {
+    return undefined;
+  }
+  // JSON keeps the fields apart whatever they contain; "t" keeps TLS apart from plain peers.
+  return `t${JSON.stringify([peer.port, peer.host, sni ?? null, verify ?? true, expectedName ?? null])}`;
+}
 
 /**
  * The pool key of a peer: its address, transport and TLS identity (`peerKey` of
  * `@pingora-ts/pool`, so equal for peers that differ only in host case, option order or
- * timeouts). Plain TCP peers are answered from a cache of their addresses.
+ * timeouts). Peers with a {@link peerKeyAddress} are answered from a cache.
  *
  * @throws TypeError / RangeError for an empty host or a port outside 0..65535.
  */
 export function httpPeerKey(peer: HttpPeer): string {
-  if (peer.tls !== undefined || peer.unixPath !== undefined) return computeKey(peer);
-  const address = `${peer.port}:${peer.host}`;
-  let key = plainKeys.get(address);
+  const address = peerKeyAddress(peer);
+  return address === undefined ? computeKey(peer) : keyAt(address, peer);
+}
+
+/** @internal The key of `peer`, whose {@link peerKeyAddress} is `address`, from the cache. */
+export function keyAt(address: string, peer: HttpPeer): string {
+  let key = cachedKeys.get(address);
   if (key === undefined) {
     key = computeKey(peer);
-    if (plainKeys.size >= PLAIN_KEYS_MAX) plainKeys.clear();
-    plainKeys.set(address, key);
+    if (cachedKeys.size >= CACHED_KEYS_MAX) cachedKeys.clear();
+    cachedKeys.set(address, key);
   }
   return key;
 }

@@ -26,6 +26,12 @@ export {
   type RequestInit,
   type UpstreamResponse,
 } from './http-connector.js';
-export { CLIENT_DEFAULTS, type HttpPeer, type HttpPeerTls, httpPeerKey } from './http-peer.js';
+export {
+  CLIENT_DEFAULTS,
+  type HttpPeer,
+  type HttpPeerTls,
+  httpPeerKey,
+  peerKeyAddress,
+} from './http-peer.js';
 export { SocketReader } from './socket-reader.js';
 export { type ReleaseOutcome, type RequestBody, UpstreamSession } from './upstream-session.js';

@@ -1,10 +1,27 @@
 import { peerKey } from '@pingora-ts/pool';
 import { describe, expect, it } from 'vitest';
-import { httpPeerKey } from '../src/index.js';
+import { type HttpPeerTls, httpPeerKey, peerKeyAddress } from '../src/index.js';
 
 /** The key without httpPeerKey's address cache: what it must always answer for a plain peer. */
 const uncached = (host: string, port: number) =>
   peerKey({ host, port, protocol: 'http/1.1', unix: undefined });
+
+/** The uncached key of a TLS peer without CA or certificate. */
+const uncachedTls = (host: string, port: number, tls: HttpPeerTls) =>
+  peerKey({
+    host,
+    port,
+    protocol: 'http/1.1',
+    unix: undefined,
+    tls: {
+      sni: tls.sni,
+      verify: tls.verify ?? true,
+      alpn: ['http/1.1'],
+      expectedName: tls.expectedName,
+      caFingerprint: undefined,
+      certFingerprint: undefined,
+    },
+  });
 
 describe('httpPeerKey', () => {
   it('answers plain peers from its address cache with the same key as the full encoding', () => {
@@ -35,5 +52,39 @@ describe('httpPeerKey', () => {
     expect(() => httpPeerKey({ host: '', port: 80 })).toThrow(TypeError);
     expect(() => httpPeerKey({ host: '', port: 80 })).toThrow(TypeError);
     expect(() => httpPeerKey({ host: 'a', port: 70_000 })).toThrow(RangeError);
+  });
+
+  it('answers TLS peers without a CA or certificate from the cache, keeping every name apart', () => {
+    const variants: HttpPeerTls[] = [
+      {},
+      { sni: '' },
+      { sni: 'a.example' },
+      { sni: 'A.example' },
+      { sni: 'b.example' },
+      { verify: false },
+      { verify: true },
+      { sni: 'a.example', expectedName: 'x.example' },
+      { expectedName: 'a.example' },
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const tls of variants) {
+        expect(httpPeerKey({ host: 'origin.example', port: 443, tls: { ...tls } })).toBe(
+          uncachedTls('origin.example', 443, tls),
+        );
+      }
+    }
+    // Distinct where the full encoding is distinct ({} and { verify: true } are one peer, and
+    // so are the two cases of a.example).
+    const keys = new Set(variants.map((tls) => httpPeerKey({ host: 'h', port: 1, tls })));
+    expect(keys.size).toBe(variants.length - 2);
+  });
+
+  it('computes the key every time for peers with their own CA or certificate', () => {
+    const tls = { sni: 'a.example', ca: '-----BEGIN CERTIFICATE-----\nMIIB\n' };
+    expect(peerKeyAddress({ host: 'h', port: 1, tls })).toBeUndefined();
+    expect(peerKeyAddress({ host: 'h', port: 1, unixPath: '/tmp/s' })).toBeUndefined();
+    expect(httpPeerKey({ host: 'h', port: 1, tls })).not.toBe(
+      httpPeerKey({ host: 'h', port: 1, tls: { sni: 'a.example' } }),
+    );
   });
 });

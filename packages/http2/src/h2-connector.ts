@@ -6,6 +6,7 @@ import {
   connectPeer,
   HttpConnector,
   httpPeerKey,
+  peerKeyAddress,
   type RequestInit,
   UpstreamSession,
 } from '@pingora-ts/http-client';
@@ -161,8 +162,8 @@ export class H2Connector {
   }
 
   private keyOf(peer: H2Peer): string {
-    // Plain TCP peers have their own cache by address (see h2PeerKey).
-    if (peer.tls === undefined && peer.unixPath === undefined) return h2PeerKey(peer);
+    // Peers keyed by address have their own cache (see h2PeerKey).
+    if (peerKeyAddress(peer) !== undefined) return h2PeerKey(peer);
     let key = this.keys.get(peer);
     if (key === undefined) {
       key = h2PeerKey(peer);

@@ -1,4 +1,4 @@
-import type { HttpPeer } from '@pingora-ts/http-client';
+import { type HttpPeer, peerKeyAddress } from '@pingora-ts/http-client';
 import { peerKey } from '@pingora-ts/pool';
 
 /**
@@ -15,27 +15,28 @@ export interface H2Peer extends HttpPeer {
 }
 
 /**
- * Keys of plain TCP peers by `port:host` as written (a proxy typically makes a new peer object
- * per request, which would otherwise cost a SHA-256 of its options each time); cleared when it
- * reaches {@link PLAIN_KEYS_MAX} addresses.
+ * Keys by `peerKeyAddress` (of `@pingora-ts/http-client`): a proxy typically makes a new peer
+ * object per request, which would otherwise cost a SHA-256 of its options each time. Cleared
+ * when it reaches {@link CACHED_KEYS_MAX} addresses.
  */
-const plainKeys = new Map<string, string>();
-const PLAIN_KEYS_MAX = 4096;
+const cachedKeys = new Map<string, string>();
+const CACHED_KEYS_MAX = 4096;
 
 /**
- * The pool key of a peer's HTTP/2 connections: address, transport and TLS identity. Plain TCP
- * peers are answered from a cache of their addresses.
+ * The pool key of a peer's HTTP/2 connections: address, transport and TLS identity. Peers with
+ * a `peerKeyAddress` (plain TCP, or TLS without a CA or certificate of their own) are answered
+ * from a cache.
  *
  * @throws TypeError / RangeError for an empty host or a port outside 0..65535.
  */
 export function h2PeerKey(peer: H2Peer): string {
-  if (peer.tls !== undefined || peer.unixPath !== undefined) return computeKey(peer);
-  const address = `${peer.port}:${peer.host}`;
-  let key = plainKeys.get(address);
+  const address = peerKeyAddress(peer);
+  if (address === undefined) return computeKey(peer);
+  let key = cachedKeys.get(address);
   if (key === undefined) {
     key = computeKey(peer);
-    if (plainKeys.size >= PLAIN_KEYS_MAX) plainKeys.clear();
-    plainKeys.set(address, key);
+    if (cachedKeys.size >= CACHED_KEYS_MAX) cachedKeys.clear();
+    cachedKeys.set(address, key);
   }
   return key;
 }

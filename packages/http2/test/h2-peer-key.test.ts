@@ -23,4 +23,28 @@ describe('h2PeerKey', () => {
     expect(h2PeerKey({ host: 'ORIGIN.example', port: 8443, readTimeoutMs: 1 })).toBe(h2);
     expect(h2PeerKey({ host: 'origin.example', port: 8443, tls: {} })).not.toBe(h2);
   });
+
+  it('caches TLS peers without a CA or certificate under keys of their own', () => {
+    const tls = { sni: 'origin.example' };
+    const full = peerKey({
+      host: 'origin.example',
+      port: 443,
+      protocol: 'h2',
+      unix: undefined,
+      tls: {
+        sni: 'origin.example',
+        verify: true,
+        alpn: ['h2'],
+        expectedName: undefined,
+        caFingerprint: undefined,
+        certFingerprint: undefined,
+      },
+    });
+    for (let i = 0; i < 2; i++)
+      expect(h2PeerKey({ host: 'origin.example', port: 443, tls })).toBe(full);
+    expect(
+      h2PeerKey({ host: 'origin.example', port: 443, tls: { sni: 'other.example' } }),
+    ).not.toBe(full);
+    expect(httpPeerKey({ host: 'origin.example', port: 443, tls })).not.toBe(full);
+  });
 });
