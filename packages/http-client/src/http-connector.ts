@@ -8,8 +8,8 @@ import { connectPeer } from './connect-peer.js';
 import {
   CLIENT_DEFAULTS,
   type HttpPeer,
+  httpKeys,
   httpPeerKey,
-  keyAt,
   peerKeyAddress,
 } from './http-peer.js';
 import { type RequestBody, UpstreamSession } from './upstream-session.js';
@@ -175,7 +175,7 @@ export class HttpConnector {
     // Peers keyed by address have their own cache (see httpPeerKey); remembering each of the
     // fresh objects a proxy makes per request would only fill the WeakMap.
     const address = peerKeyAddress(peer);
-    if (address !== undefined) return keyAt(address, peer);
+    if (address !== undefined) return httpKeys.at(address, peer);
     let key = this.keys.get(peer);
     if (key === undefined) {
       key = httpPeerKey(peer);

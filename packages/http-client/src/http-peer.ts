@@ -34,12 +34,39 @@ export const CLIENT_DEFAULTS = {
 } as const;
 
 /**
- * Pool keys by {@link peerKeyAddress}: a proxy typically makes a new peer object per request,
- * and hashing its options with SHA-256 each time cost 2.3 us for a TLS peer. Cleared when it
- * reaches {@link CACHED_KEYS_MAX} addresses.
+ * Pool keys of peers by {@link peerKeyAddress}, computed once per address: a proxy typically
+ * makes a new peer object per request, and hashing its options with SHA-256 each time cost
+ * 2.3 us for a TLS peer. Holds at most `maxAddresses` keys (cleared when full). Peers without an
+ * address get their key computed on every call.
  */
-const cachedKeys = new Map<string, string>();
-const CACHED_KEYS_MAX = 4096;
+export class PeerKeyCache<P extends HttpPeer = HttpPeer> {
+  private readonly keys = new Map<string, string>();
+  private readonly compute: (peer: P) => string;
+  private readonly maxAddresses: number;
+
+  /** @param compute - the full key of a peer (a SHA-256 of its options, say). */
+  constructor(compute: (peer: P) => string, maxAddresses = 4096) {
+    this.compute = compute;
+    this.maxAddresses = maxAddresses;
+  }
+
+  /** The key of `peer`. */
+  get(peer: P): string {
+    const address = peerKeyAddress(peer);
+    return address === undefined ? this.compute(peer) : this.at(address, peer);
+  }
+
+  /** The key of `peer`, whose {@link peerKeyAddress} is `address` (computed by the caller). */
+  at(address: string, peer: P): string {
+    let key = this.keys.get(address);
+    if (key === undefined) {
+      key = this.compute(peer);
+      if (this.keys.size >= this.maxAddresses) this.keys.clear();
+      this.keys.set(address, key);
+    }
+    return key;
+  }
+}
 
 /**
  * A string that stands for everything a peer's pool key depends on, when that is only strings,
@@ -72,19 +99,7 @@ export function peerKeyAddress(peer: HttpPeer): string | undefined {
  * @throws TypeError / RangeError for an empty host or a port outside 0..65535.
  */
 export function httpPeerKey(peer: HttpPeer): string {
-  const address = peerKeyAddress(peer);
-  return address === undefined ? computeKey(peer) : keyAt(address, peer);
-}
-
-/** @internal The key of `peer`, whose {@link peerKeyAddress} is `address`, from the cache. */
-export function keyAt(address: string, peer: HttpPeer): string {
-  let key = cachedKeys.get(address);
-  if (key === undefined) {
-    key = computeKey(peer);
-    if (cachedKeys.size >= CACHED_KEYS_MAX) cachedKeys.clear();
-    cachedKeys.set(address, key);
-  }
-  return key;
+  return httpKeys.get(peer);
 }
 
 function computeKey(peer: HttpPeer): string {
@@ -113,3 +128,6 @@ function caText(ca: HttpPeerTls['ca']): string | undefined {
   if (ca === undefined) return undefined;
   return Array.isArray(ca) ? ca.map(String).join('\n') : String(ca);
 }
+
+/** The keys `httpPeerKey` answers (`HttpConnector` asks it by address directly). */
+export const httpKeys = new PeerKeyCache<HttpPeer>(computeKey);

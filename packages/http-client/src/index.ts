@@ -31,6 +31,7 @@ export {
   type HttpPeer,
   type HttpPeerTls,
   httpPeerKey,
+  PeerKeyCache,
   peerKeyAddress,
 } from './http-peer.js';
 export { SocketReader } from './socket-reader.js';

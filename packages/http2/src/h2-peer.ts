@@ -1,4 +1,4 @@
-import { type HttpPeer, peerKeyAddress } from '@pingora-ts/http-client';
+import { type HttpPeer, PeerKeyCache } from '@pingora-ts/http-client';
 import { peerKey } from '@pingora-ts/pool';
 
 /**
@@ -15,14 +15,6 @@ export interface H2Peer extends HttpPeer {
 }
 
 /**
- * Keys by `peerKeyAddress` (of `@pingora-ts/http-client`): a proxy typically makes a new peer
- * object per request, which would otherwise cost a SHA-256 of its options each time. Cleared
- * when it reaches {@link CACHED_KEYS_MAX} addresses.
- */
-const cachedKeys = new Map<string, string>();
-const CACHED_KEYS_MAX = 4096;
-
-/**
  * The pool key of a peer's HTTP/2 connections: address, transport and TLS identity. Peers with
  * a `peerKeyAddress` (plain TCP, or TLS without a CA or certificate of their own) are answered
  * from a cache.
@@ -30,15 +22,7 @@ const CACHED_KEYS_MAX = 4096;
  * @throws TypeError / RangeError for an empty host or a port outside 0..65535.
  */
 export function h2PeerKey(peer: H2Peer): string {
-  const address = peerKeyAddress(peer);
-  if (address === undefined) return computeKey(peer);
-  let key = cachedKeys.get(address);
-  if (key === undefined) {
-    key = computeKey(peer);
-    if (cachedKeys.size >= CACHED_KEYS_MAX) cachedKeys.clear();
-    cachedKeys.set(address, key);
-  }
-  return key;
+  return h2Keys.get(peer);
 }
 
 function computeKey(peer: H2Peer): string {
@@ -63,3 +47,6 @@ function computeKey(peer: H2Peer): string {
         }),
   });
 }
+
+/** The keys `h2PeerKey` answers. */
+const h2Keys = new PeerKeyCache<H2Peer>(computeKey);
