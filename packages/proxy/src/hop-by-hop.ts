@@ -27,6 +27,16 @@ export function connectionOptions(headers: HeaderMap): string[] {
 }
 
 /**
+ * The field names a Connection field adds to the hop-by-hop ones, lower-cased; `undefined` when
+ * it adds none (`Connection: keep-alive` names a field removed anyway): then no other field name
+ * needs lower-casing.
+ */
+function namedFields(headers: HeaderMap): string[] | undefined {
+  const named = connectionOptions(headers).filter((t) => !HOP_BY_HOP.has(t));
+  return named.length === 0 ? undefined : named;
+}
+
+/**
  * A copy of `headers` without the hop-by-hop fields of RFC 9110 section 7.6.1 and those the
  * Connection field names. With `isUpgrade`, `Upgrade` and `Connection: upgrade` are kept, as a
  * proxy that forwards a protocol upgrade must (RFC 9110 section 7.8).
@@ -34,7 +44,7 @@ export function connectionOptions(headers: HeaderMap): string[] {
 export function withoutHopByHop(headers: HeaderMap, isUpgrade = false): HeaderMap {
   const names = headers.names;
   const values = headers.values;
-  const listed = headers.has('connection') ? connectionOptions(headers) : undefined;
+  const listed = headers.has('connection') ? namedFields(headers) : undefined;
   const outNames: string[] = [];
   const outValues: string[] = [];
   for (let i = 0; i < names.length; i++) {

@@ -1,10 +1,40 @@
 import { HeaderMap } from '@pingora-ts/http-parser';
+import fc from 'fast-check';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addForwardedHeaders, HttpProxy, withoutHopByHop } from '../src/index.js';
 import { type Origin, rawExchange, startOrigin } from './origin.js';
 
 describe('withoutHopByHop (RFC 9110 section 7.6.1)', () => {
+  it('removes exactly the fixed hop-by-hop fields and every field Connection names (property)', () => {
+    const FIXED = [
+      'connection',
+      'proxy-connection',
+      'keep-alive',
+      'te',
+      'transfer-encoding',
+      'upgrade',
+    ];
+    const pool = [...FIXED, 'x-private', 'close', 'host', 'accept', 'x-a', 'te-x', 'keep'];
+    const name = fc
+      .tuple(fc.constantFrom(...pool), fc.boolean())
+      .map(([n, upper]) => (upper ? n.toUpperCase() : n));
+    const field = fc.tuple(name, fc.constantFrom('v', 'keep-alive', 'close, X-A', 'x-private'));
+    fc.assert(
+      fc.property(fc.array(field, { maxLength: 12 }), (fields) => {
+        const headers = new HeaderMap(fields);
+        const named = new Set(FIXED);
+        for (const [n, v] of fields) {
+          if (n.toLowerCase() !== 'connection') continue;
+          for (const t of v.split(',')) if (t.trim() !== '') named.add(t.trim().toLowerCase());
+        }
+        const expected = fields.filter(([n]) => !named.has(n.toLowerCase()));
+        expect([...withoutHopByHop(headers)]).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('drops the fixed hop-by-hop fields and those Connection names, keeps order and case', () => {
     const h = new HeaderMap([
       ['Host', 'a'],
