@@ -71,8 +71,14 @@ const S_END_LF = 15;
 let wordBuffer: ArrayBufferLike | null = null;
 let wordView: DataView | null = null;
 
+/**
+ * The field arrays of a head that has none yet; never written to (flush makes arrays of the
+ * right size for the first fields, and takeHeaders fresh ones for a head without fields).
+ */
+const NO_FIELDS: string[] = [];
+
 /** Bytes of a value or target checked one by one before a long one goes word by word. */
-const SHORT_RUN = 8;
+const SHORT_RUN = 16;
 /** Shortest rest of the chunk worth the word-at-a-time skip (see HeadScanner.skipWords). */
 const WORD_RUN = 16;
 
@@ -87,6 +93,28 @@ const N_TRANSFER_ENCODING = bytesOf('transfer-encoding');
 
 function bytesOf(s: string): Uint8Array {
   return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}
+
+/** The minor version (0 or 1) when buf[pos, pos + 8) is "HTTP/1.0" or "HTTP/1.1", else -1. */
+function versionAt(buf: Uint8Array, pos: number): number {
+  if (
+    buf[pos] !== 0x48 || // H
+    buf[pos + 1] !== 0x54 || // T
+    buf[pos + 2] !== 0x54 || // T
+    buf[pos + 3] !== 0x50 || // P
+    buf[pos + 4] !== 0x2f || // /
+    buf[pos + 5] !== 0x31 || // 1
+    buf[pos + 6] !== 0x2e // .
+  ) {
+    return -1;
+  }
+  const minor = (buf[pos + 7] as number) - 0x30;
+  return minor === 0 || minor === 1 ? minor : -1;
+}
+
+/** Whether buf[pos, pos + 4) is "GET ". */
+function isGetSp(buf: Uint8Array, pos: number): boolean {
+  return buf[pos] === 0x47 && buf[pos + 1] === 0x45 && buf[pos + 2] === 0x54 && buf[pos + 3] === 32;
 }
 
 function nameIs(buf: Uint8Array, start: number, lower: Uint8Array): boolean {
@@ -160,8 +188,8 @@ abstract class HeadScanner {
   protected minor = 1;
   protected status = 0;
   protected reason = '';
-  protected names: string[] = [];
-  protected values: string[] = [];
+  protected names: string[] = NO_FIELDS;
+  protected values: string[] = NO_FIELDS;
   protected hostCount = 0;
   protected clIndex = -1;
   protected clCount = 0;
@@ -203,8 +231,8 @@ abstract class HeadScanner {
     this.stashLen = 0;
     this.stashPos = 0;
     this.isFolding = false;
-    this.names = [];
-    this.values = [];
+    this.names = NO_FIELDS;
+    this.values = NO_FIELDS;
     this.pending = 0;
     this.methodStart = -1;
     this.targetStart = -1;
@@ -389,6 +417,16 @@ abstract class HeadScanner {
             this.valueEnd = 0;
             state = S_OWS;
             pos++;
+            // "name: v", the usual shape: straight into the value, not a round through S_OWS.
+            if (end - pos >= 2 && buf[pos] === 32 && FIELD_VALUE[buf[pos + 1] as number] === 1) {
+              const first = buf[pos + 1] as number;
+              if (first !== 32 && first !== 9) {
+                pos += 2;
+                this.valueStart = pos - 1;
+                this.valueEnd = pos;
+                state = S_VALUE;
+              }
+            }
             break;
           }
           if (c === 32 || c === 9) {
@@ -450,6 +488,20 @@ abstract class HeadScanner {
                 this.fail('HeaderTooLarge', 'head larger than maxHeadSize', base + pos);
               }
               state = S_LINE;
+              // The next line's first byte, without a round through S_LINE: most often another
+              // name starts, or the empty line ends the head.
+              if (pos < end) {
+                c = buf[pos] as number;
+                if (TOKEN[c] === 1) {
+                  this.markStart = pos;
+                  this.isFolding = false;
+                  state = S_NAME;
+                  pos++;
+                } else if (c === 13 && end - pos >= 2 && buf[pos + 1] === 10) {
+                  this.state = S_END_LF;
+                  return this.endOfHead(buf, pos + 2, base);
+                }
+              }
               break;
             }
             state = S_VALUE_LF;
@@ -494,6 +546,13 @@ abstract class HeadScanner {
           this.markStart = pos;
           this.vi = 0;
           state = this.isRequest ? S_METHOD : S_VERSION;
+          if (c === 0x47 && state === S_METHOD && end - pos >= 4 && isGetSp(buf, pos)) {
+            // "GET ", the most common start, without the token loop and the method lookup.
+            this.method = 'GET';
+            pos += 4;
+            this.markStart = pos;
+            state = S_TARGET;
+          }
           break;
         }
         case S_LEADING_LF: {
@@ -546,6 +605,27 @@ abstract class HeadScanner {
           break;
         }
         case S_VERSION: {
+          // The whole version in this buffer (the usual case): its eight bytes in one step, not
+          // eight rounds through the switch; anything else goes byte by byte for the exact error.
+          const minor = this.vi === 0 && end - pos >= 8 ? versionAt(buf, pos) : -1;
+          if (minor >= 0) {
+            this.minor = minor;
+            pos += 8;
+            if (this.isRequest && end - pos >= 2 && buf[pos] === 13 && buf[pos + 1] === 10) {
+              pos += 2;
+              this.startLineEnded(base, pos);
+              state = S_LINE;
+              if (pos < end && TOKEN[buf[pos] as number] === 1) {
+                this.markStart = pos;
+                this.isFolding = false;
+                state = S_NAME;
+                pos++;
+              }
+              break;
+            }
+            this.vi = 8;
+            break;
+          }
           const vi = this.vi;
           if (vi < 7) {
             if (c !== VERSION_PREFIX[vi])
@@ -622,14 +702,7 @@ abstract class HeadScanner {
         case S_START_LF: {
           if (c !== 10) this.fail('H1Error', 'RFC 9112 2.2: bare CR', base + pos - 1);
           pos++;
-          this.lineStart = pos;
-          if (this.isRequest && base + pos - this.headStart > this.maxRequestLineLength + 2) {
-            this.fail(
-              'UriTooLong',
-              'request line longer than maxRequestLineLength',
-              this.headStart,
-            );
-          }
+          this.startLineEnded(base, pos);
           state = S_LINE;
           break;
         }
@@ -640,6 +713,14 @@ abstract class HeadScanner {
     this.state = state;
     this.flush(buf);
     return -1;
+  }
+
+  /** The start line ended just before buf[pos]: the first field line starts there. */
+  private startLineEnded(base: number, pos: number): void {
+    this.lineStart = pos;
+    if (this.isRequest && base + pos - this.headStart > this.maxRequestLineLength + 2) {
+      this.fail('UriTooLong', 'request line longer than maxRequestLineLength', this.headStart);
+    }
   }
 
   /**
@@ -677,9 +758,15 @@ abstract class HeadScanner {
       this.reason = text.slice(this.reasonStart - lo, this.reasonEnd - lo);
       this.reasonStart = -1;
     }
-    const names = this.names;
-    const values = this.values;
+    let names = this.names;
+    let values = this.values;
     let i = names.length;
+    if (i === 0 && n > 0) {
+      // Arrays of exactly the fields there are: filled from empty ones, each would get room for
+      // 17 (V8's first growth), about 270 bytes of garbage per head with a few fields.
+      names = this.names = new Array<string>(n);
+      values = this.values = new Array<string>(n);
+    }
     for (let k = 0; k < 4 * n; k += 4) {
       names[i] = text.slice((spans[k] as number) - lo, (spans[k + 1] as number) - lo);
       const vs = spans[k + 2] as number;
@@ -856,7 +943,11 @@ abstract class HeadScanner {
   }
 
   protected takeHeaders(): HeaderMap {
-    const map = HeaderMap.fromValidated(this.names, this.values);
+    // NO_FIELDS is shared: a head without fields gets arrays of its own, which users may grow.
+    const map =
+      this.names === NO_FIELDS
+        ? HeaderMap.fromValidated([], [])
+        : HeaderMap.fromValidated(this.names, this.values);
     return map;
   }
 }

@@ -203,6 +203,27 @@ describe('RequestHeadParser', () => {
     expect(new RequestHeadParser().push(wire, wire.length)).toBeNull();
   });
 
+  it('gives every head field arrays of its own, a head without fields too', () => {
+    const p = new RequestHeadParser();
+    const bare = p.push(Buffer.from('GET / HTTP/1.0\r\n\r\n'));
+    expect(bare?.head.headers.size).toBe(0);
+    bare?.head.headers.append('X-Added', '1');
+    const next = p.push(Buffer.from('GET / HTTP/1.0\r\n\r\n'));
+    expect(next?.head.headers.size).toBe(0);
+    expect(
+      new ResponseHeadParser().push(Buffer.from('HTTP/1.1 204 \r\n\r\n'))?.head.headers.size,
+    ).toBe(0);
+    // Fields added to a parsed map go after the parsed ones, and the next head starts afresh.
+    const one = p.push(Buffer.from('GET / HTTP/1.1\r\nHost: a\r\n\r\n'));
+    one?.head.headers.append('X-Added', '2');
+    expect([...(one?.head.headers ?? [])]).toEqual([
+      ['Host', 'a'],
+      ['X-Added', '2'],
+    ]);
+    const two = p.push(Buffer.from('GET / HTTP/1.1\r\nHost: b\r\n\r\n'));
+    expect([...(two?.head.headers ?? [])]).toEqual([['Host', 'b']]);
+  });
+
   it('enforces the limits with 431 and 414 kinds', () => {
     const long = `GET /${'a'.repeat(100)} HTTP/1.1\r\nHost: a\r\n\r\n`;
     const e1 = rejectRequest(long, { maxRequestLineLength: 50 });
