@@ -117,6 +117,37 @@ function isGetSp(buf: Uint8Array, pos: number): boolean {
   return buf[pos] === 0x47 && buf[pos + 1] === 0x45 && buf[pos + 2] === 0x54 && buf[pos + 3] === 32;
 }
 
+/** Heads with at most this many fields pending... (see flushSmall). */
+const SMALL_HEAD_FIELDS = 3;
+/** ...and at most this many bytes from the first string to the last are made from bytes. */
+const SMALL_HEAD_BYTES = 64;
+
+/** Longest string made with String.fromCharCode (see bytesToString). */
+const SHORT_STRING = 12;
+
+const fromCharCode = String.fromCharCode;
+
+/** buf[start, end) as a latin1 string: String.fromCharCode up to 12 bytes, else one decode. */
+function bytesToString(b: Uint8Array, s: number, e: number): string {
+  // biome-ignore format: one case per length
+  switch (e - s) {
+    case 0: return '';
+    case 1: return fromCharCode(b[s] as number);
+    case 2: return fromCharCode(b[s] as number, b[s + 1] as number);
+    case 3: return fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number);
+    case 4: return fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number, b[s + 3] as number);
+    case 5: return fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number, b[s + 3] as number, b[s + 4] as number);
+    case 6: return fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number, b[s + 3] as number, b[s + 4] as number, b[s + 5] as number);
+    case 7: return fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number, b[s + 3] as number, b[s + 4] as number, b[s + 5] as number, b[s + 6] as number);
+    case 8: return fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number, b[s + 3] as number, b[s + 4] as number, b[s + 5] as number, b[s + 6] as number, b[s + 7] as number);
+    case 9: return fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number, b[s + 3] as number, b[s + 4] as number, b[s + 5] as number, b[s + 6] as number, b[s + 7] as number, b[s + 8] as number);
+    case 10: return fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number, b[s + 3] as number, b[s + 4] as number, b[s + 5] as number, b[s + 6] as number, b[s + 7] as number, b[s + 8] as number, b[s + 9] as number);
+    case 11: return fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number, b[s + 3] as number, b[s + 4] as number, b[s + 5] as number, b[s + 6] as number, b[s + 7] as number, b[s + 8] as number, b[s + 9] as number, b[s + 10] as number);
+    case 12: return fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number, b[s + 3] as number, b[s + 4] as number, b[s + 5] as number, b[s + 6] as number, b[s + 7] as number, b[s + 8] as number, b[s + 9] as number, b[s + 10] as number, b[s + 11] as number);
+    default: return latin1Slice.call(b, s, e);
+  }
+}
+
 function nameIs(buf: Uint8Array, start: number, lower: Uint8Array): boolean {
   for (let i = 0; i < lower.length; i++)
     if (((buf[start + i] as number) | 0x20) !== lower[i]) return false;
@@ -726,7 +757,8 @@ abstract class HeadScanner {
   /**
    * Makes the strings of the spans recorded in `buf` with one latin1 decode of the bytes they
    * cover (a native call per field costs more than decoding the whole head once), then
-   * string slices.
+   * string slices; a small head's few short strings are made from their bytes instead
+   * (flushSmall), which costs less than that one native call.
    */
   private flush(buf: Uint8Array): void {
     const n = this.pending;
@@ -745,6 +777,10 @@ abstract class HeadScanner {
     } else if (this.reasonStart >= 0) hi = this.reasonEnd;
     else if (this.targetStart >= 0) hi = this.targetEnd;
     else hi = this.methodEnd;
+    if (n <= SMALL_HEAD_FIELDS && hi - lo <= SMALL_HEAD_BYTES && this.spansAreShort(n)) {
+      this.flushSmall(buf, n);
+      return;
+    }
     const text = latin1Slice.call(buf, lo, hi);
     if (this.methodStart >= 0) {
       this.method = text.slice(this.methodStart - lo, this.methodEnd - lo);
@@ -758,20 +794,68 @@ abstract class HeadScanner {
       this.reason = text.slice(this.reasonStart - lo, this.reasonEnd - lo);
       this.reasonStart = -1;
     }
-    let names = this.names;
-    let values = this.values;
-    let i = names.length;
-    if (i === 0 && n > 0) {
-      // Arrays of exactly the fields there are: filled from empty ones, each would get room for
-      // 17 (V8's first growth), about 270 bytes of garbage per head with a few fields.
-      names = this.names = new Array<string>(n);
-      values = this.values = new Array<string>(n);
-    }
+    let i = this.startFields(n);
+    const names = this.names;
+    const values = this.values;
     for (let k = 0; k < 4 * n; k += 4) {
       names[i] = text.slice((spans[k] as number) - lo, (spans[k + 1] as number) - lo);
       const vs = spans[k + 2] as number;
       const ve = spans[k + 3] as number;
       values[i++] = ve > vs ? text.slice(vs - lo, ve - lo) : '';
+    }
+    this.pending = 0;
+  }
+
+  /**
+   * Index of the first of `n` fields about to be added. The first fields of a head get arrays
+   * of exactly their number: filled from empty ones, each would get room for 17 (V8's first
+   * growth), about 270 bytes of garbage per head with a few fields.
+   */
+  private startFields(n: number): number {
+    const i = this.names.length;
+    if (i === 0 && n > 0) {
+      this.names = new Array<string>(n);
+      this.values = new Array<string>(n);
+    }
+    return i;
+  }
+
+  /** Whether every string pending (start line's and `n` fields') is at most SHORT_STRING bytes. */
+  private spansAreShort(n: number): boolean {
+    if (this.targetStart >= 0 && this.targetEnd - this.targetStart > SHORT_STRING) return false;
+    if (this.reasonStart >= 0 && this.reasonEnd - this.reasonStart > SHORT_STRING) return false;
+    if (this.methodStart >= 0 && this.methodEnd - this.methodStart > SHORT_STRING) return false;
+    const spans = this.spans;
+    for (let k = 0; k < 4 * n; k += 2) {
+      if ((spans[k + 1] as number) - (spans[k] as number) > SHORT_STRING) return false;
+    }
+    return true;
+  }
+
+  /**
+   * {@link flush} for a small head: each string made from its bytes (String.fromCharCode, no
+   * native call), which for a few short strings costs less than one latin1 decode and slices.
+   */
+  private flushSmall(buf: Uint8Array, n: number): void {
+    if (this.methodStart >= 0) {
+      this.method = bytesToString(buf, this.methodStart, this.methodEnd);
+      this.methodStart = -1;
+    }
+    if (this.targetStart >= 0) {
+      this.target = bytesToString(buf, this.targetStart, this.targetEnd);
+      this.targetStart = -1;
+    }
+    if (this.reasonStart >= 0) {
+      this.reason = bytesToString(buf, this.reasonStart, this.reasonEnd);
+      this.reasonStart = -1;
+    }
+    const spans = this.spans;
+    let i = this.startFields(n);
+    const names = this.names;
+    const values = this.values;
+    for (let k = 0; k < 4 * n; k += 4) {
+      names[i] = bytesToString(buf, spans[k] as number, spans[k + 1] as number);
+      values[i++] = bytesToString(buf, spans[k + 2] as number, spans[k + 3] as number);
     }
     this.pending = 0;
   }
@@ -1036,7 +1120,7 @@ export class RequestHeadParser extends HeadScanner {
       }
       body = CHUNKED_BODY;
     } else {
-      body = lengthBody(Math.max(0, this.clValue));
+      body = this.clValue > 0 ? lengthBody(this.clValue) : NO_BODY;
     }
     if (method === 'CONNECT') body = UPGRADE_BODY;
     const keepAlive = isPersistent(version, flags);
