@@ -127,25 +127,78 @@ const SHORT_STRING = 12;
 
 const fromCharCode = String.fromCharCode;
 
-/** buf[start, end) as a latin1 string: String.fromCharCode up to 12 bytes, else one decode. */
+/**
+ * b[s, e) as a latin1 string: String.fromCharCode with one argument per byte up to SHORT_STRING
+ * bytes (no native call), else one decode.
+ */
 function bytesToString(b: Uint8Array, s: number, e: number): string {
   // biome-ignore format: one case per length
   switch (e - s) {
     case 0: return '';
-    case 1: return fromCharCode(b[s] as number);
-    case 2: return fromCharCode(b[s] as number, b[s + 1] as number);
-    case 3: return fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number);
-    case 4: return fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number, b[s + 3] as number);
-    case 5: return fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number, b[s + 3] as number, b[s + 4] as number);
-    case 6: return fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number, b[s + 3] as number, b[s + 4] as number, b[s + 5] as number);
-    case 7: return fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number, b[s + 3] as number, b[s + 4] as number, b[s + 5] as number, b[s + 6] as number);
-    case 8: return fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number, b[s + 3] as number, b[s + 4] as number, b[s + 5] as number, b[s + 6] as number, b[s + 7] as number);
-    case 9: return fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number, b[s + 3] as number, b[s + 4] as number, b[s + 5] as number, b[s + 6] as number, b[s + 7] as number, b[s + 8] as number);
-    case 10: return fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number, b[s + 3] as number, b[s + 4] as number, b[s + 5] as number, b[s + 6] as number, b[s + 7] as number, b[s + 8] as number, b[s + 9] as number);
-    case 11: return fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number, b[s + 3] as number, b[s + 4] as number, b[s + 5] as number, b[s + 6] as number, b[s + 7] as number, b[s + 8] as number, b[s + 9] as number, b[s + 10] as number);
-    case 12: return fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number, b[s + 3] as number, b[s + 4] as number, b[s + 5] as number, b[s + 6] as number, b[s + 7] as number, b[s + 8] as number, b[s + 9] as number, b[s + 10] as number, b[s + 11] as number);
+    case 1: return fromCharCode(b[s]!);
+    case 2: return fromCharCode(b[s]!, b[s + 1]!);
+    case 3: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!);
+    case 4: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!);
+    case 5: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!);
+    case 6: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!);
+    case 7: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!);
+    case 8: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!);
+    case 9: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!);
+    case 10: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!);
+    case 11: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!, b[s + 10]!);
+    case 12: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!);
     default: return latin1Slice.call(b, s, e);
   }
+}
+
+/**
+ * Field names common enough in small heads to keep one string of each, as sent (exact case;
+ * the short ones only: a head with a longer string is decoded, see flush).
+ */
+const COMMON_NAMES = [
+  'Host',
+  'Accept',
+  'User-Agent',
+  'Connection',
+  'Content-Type',
+  'Cookie',
+  'Date',
+  'Server',
+  'Origin',
+  'Referer',
+  'Range',
+  'Upgrade',
+  'Location',
+  'Expires',
+  'ETag',
+  'Vary',
+  'host',
+  'accept',
+  'user-agent',
+  'connection',
+  'content-type',
+];
+/** COMMON_NAMES by length, each with its bytes. */
+const COMMON_BY_LENGTH: { bytes: Uint8Array; name: string }[][] = Array.from(
+  { length: SHORT_STRING + 1 },
+  (_, length) =>
+    COMMON_NAMES.filter((name) => name.length === length).map((name) => ({
+      bytes: bytesOf(name),
+      name,
+    })),
+);
+
+/** The COMMON_NAMES string whose bytes are exactly buf[start, end), if any. */
+function commonName(buf: Uint8Array, start: number, end: number): string | undefined {
+  const candidates = COMMON_BY_LENGTH[end - start];
+  if (candidates === undefined) return undefined;
+  for (let c = 0; c < candidates.length; c++) {
+    const { bytes, name } = candidates[c]!;
+    let i = 0;
+    while (i < bytes.length && buf[start + i] === bytes[i]) i++;
+    if (i === bytes.length) return name;
+  }
+  return undefined;
 }
 
 function nameIs(buf: Uint8Array, start: number, lower: Uint8Array): boolean {
@@ -854,7 +907,9 @@ abstract class HeadScanner {
     const names = this.names;
     const values = this.values;
     for (let k = 0; k < 4 * n; k += 4) {
-      names[i] = bytesToString(buf, spans[k] as number, spans[k + 1] as number);
+      const ns = spans[k] as number;
+      const ne = spans[k + 1] as number;
+      names[i] = commonName(buf, ns, ne) ?? bytesToString(buf, ns, ne);
       values[i++] = bytesToString(buf, spans[k + 2] as number, spans[k + 3] as number);
     }
     this.pending = 0;

@@ -224,6 +224,31 @@ describe('RequestHeadParser', () => {
     expect([...(two?.head.headers ?? [])]).toEqual([['Host', 'b']]);
   });
 
+  it('keeps every name as sent, small heads (strings made from bytes) and large alike', () => {
+    const p = new RequestHeadParser();
+    const names = ['Host', 'HOST', 'host', 'hOst', 'Accept', 'ACCEPT', 'X-Id', 'Content-Type'];
+    for (const name of names) {
+      const small = p.push(Buffer.from(`GET /a HTTP/1.0\r\n${name}: v\r\n\r\n`, 'latin1'));
+      expect(small?.head.headers.names).toEqual([name]);
+      const padding = 'x'.repeat(80);
+      const large = p.push(
+        Buffer.from(`GET /a HTTP/1.0\r\n${name}: v\r\nX-Padding: ${padding}\r\n\r\n`, 'latin1'),
+      );
+      expect(large?.head.headers.names).toEqual([name, 'X-Padding']);
+    }
+    // Every byte value a field value may hold, at every length a small head makes from bytes.
+    const bytes = [0x20, 0x21, 0x7e, 0x80, 0xe9, 0xff];
+    for (let length = 1; length <= 14; length++) {
+      const value = Array.from({ length }, (_, i) =>
+        String.fromCharCode(bytes[i % bytes.length] as number),
+      )
+        .join('')
+        .replace(/^ +| +$/g, 'v');
+      const r = p.push(Buffer.from(`GET /a HTTP/1.0\r\nX: ${value}\r\n\r\n`, 'latin1'));
+      expect(r?.head.headers.get('x')).toBe(value);
+    }
+  });
+
   it('enforces the limits with 431 and 414 kinds', () => {
     const long = `GET /${'a'.repeat(100)} HTTP/1.1\r\nHost: a\r\n\r\n`;
     const e1 = rejectRequest(long, { maxRequestLineLength: 50 });
