@@ -178,27 +178,30 @@ const COMMON_NAMES = [
   'connection',
   'content-type',
 ];
-/** COMMON_NAMES by length, each with its bytes. */
-const COMMON_BY_LENGTH: { bytes: Uint8Array; name: string }[][] = Array.from(
-  { length: SHORT_STRING + 1 },
-  (_, length) =>
-    COMMON_NAMES.filter((name) => name.length === length).map((name) => ({
-      bytes: bytesOf(name),
-      name,
-    })),
+/**
+ * COMMON_NAMES by length and first byte, `(length << 8) | firstByte`: one candidate to compare
+ * (no two of them share both).
+ */
+const COMMON_BY_KEY: (Uint8Array | undefined)[] = new Array((SHORT_STRING + 1) << 8).fill(
+  undefined,
 );
+const COMMON_TEXT: string[] = new Array((SHORT_STRING + 1) << 8).fill('');
+for (const name of COMMON_NAMES) {
+  const key = (name.length << 8) | name.charCodeAt(0);
+  if (COMMON_BY_KEY[key] !== undefined) throw new Error(`two common names at ${key}: ${name}`);
+  COMMON_BY_KEY[key] = bytesOf(name);
+  COMMON_TEXT[key] = name;
+}
 
 /** The COMMON_NAMES string whose bytes are exactly buf[start, end), if any. */
 function commonName(buf: Uint8Array, start: number, end: number): string | undefined {
-  const candidates = COMMON_BY_LENGTH[end - start];
-  if (candidates === undefined) return undefined;
-  for (let c = 0; c < candidates.length; c++) {
-    const { bytes, name } = candidates[c]!;
-    let i = 0;
-    while (i < bytes.length && buf[start + i] === bytes[i]) i++;
-    if (i === bytes.length) return name;
-  }
-  return undefined;
+  const length = end - start;
+  if (length > SHORT_STRING || length === 0) return undefined;
+  const key = (length << 8) | (buf[start] as number);
+  const bytes = COMMON_BY_KEY[key];
+  if (bytes === undefined) return undefined;
+  for (let i = 1; i < length; i++) if (buf[start + i] !== bytes[i]) return undefined;
+  return COMMON_TEXT[key];
 }
 
 function nameIs(buf: Uint8Array, start: number, lower: Uint8Array): boolean {
