@@ -179,30 +179,37 @@ const COMMON_NAMES = [
   'content-type',
 ];
 /**
- * COMMON_NAMES by length and first byte, `(length << 8) | firstByte`: one candidate to compare
- * (no two of them share both).
+ * Short strings found by their bytes: keyed by length and first byte, `(length << 8) |
+ * firstByte`, so that a lookup compares one candidate (no two strings may share both).
  */
-const COMMON_BY_KEY: (Uint8Array | undefined)[] = new Array((SHORT_STRING + 1) << 8).fill(
-  undefined,
-);
-const COMMON_TEXT: string[] = new Array((SHORT_STRING + 1) << 8).fill('');
-for (const name of COMMON_NAMES) {
-  const key = (name.length << 8) | name.charCodeAt(0);
-  if (COMMON_BY_KEY[key] !== undefined) throw new Error(`two common names at ${key}: ${name}`);
-  COMMON_BY_KEY[key] = bytesOf(name);
-  COMMON_TEXT[key] = name;
+class StringTable {
+  private readonly bytes: (Uint8Array | undefined)[];
+  private readonly texts: string[];
+
+  constructor(strings: readonly string[]) {
+    this.bytes = new Array<Uint8Array | undefined>((SHORT_STRING + 1) << 8).fill(undefined);
+    this.texts = new Array<string>((SHORT_STRING + 1) << 8).fill('');
+    for (const text of strings) {
+      const key = (text.length << 8) | text.charCodeAt(0);
+      if (this.bytes[key] !== undefined) throw new Error(`StringTable: two strings at ${key}`);
+      this.bytes[key] = bytesOf(text);
+      this.texts[key] = text;
+    }
+  }
+
+  /** The string whose bytes are exactly buf[start, end), if the table has it. */
+  find(buf: Uint8Array, start: number, end: number): string | undefined {
+    const length = end - start;
+    if (length > SHORT_STRING || length === 0) return undefined;
+    const key = (length << 8) | (buf[start] as number);
+    const bytes = this.bytes[key];
+    if (bytes === undefined) return undefined;
+    for (let i = 1; i < length; i++) if (buf[start + i] !== bytes[i]) return undefined;
+    return this.texts[key];
+  }
 }
 
-/** The COMMON_NAMES string whose bytes are exactly buf[start, end), if any. */
-function commonName(buf: Uint8Array, start: number, end: number): string | undefined {
-  const length = end - start;
-  if (length > SHORT_STRING || length === 0) return undefined;
-  const key = (length << 8) | (buf[start] as number);
-  const bytes = COMMON_BY_KEY[key];
-  if (bytes === undefined) return undefined;
-  for (let i = 1; i < length; i++) if (buf[start + i] !== bytes[i]) return undefined;
-  return COMMON_TEXT[key];
-}
+const NAME_TABLE = new StringTable(COMMON_NAMES);
 
 function nameIs(buf: Uint8Array, start: number, lower: Uint8Array): boolean {
   for (let i = 0; i < lower.length; i++)
@@ -912,7 +919,7 @@ abstract class HeadScanner {
     for (let k = 0; k < 4 * n; k += 4) {
       const ns = spans[k] as number;
       const ne = spans[k + 1] as number;
-      names[i] = commonName(buf, ns, ne) ?? bytesToString(buf, ns, ne);
+      names[i] = NAME_TABLE.find(buf, ns, ne) ?? bytesToString(buf, ns, ne);
       values[i++] = bytesToString(buf, spans[k + 2] as number, spans[k + 3] as number);
     }
     this.pending = 0;
