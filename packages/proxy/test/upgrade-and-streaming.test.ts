@@ -150,17 +150,32 @@ describe('bodies that arrive whole with their head', () => {
   });
 });
 
+/** A ws server on 127.0.0.1 that answers each message with `reply(text)`. */
+async function startWsUpstream(
+  reply: (text: string) => string,
+  perMessageDeflate = false,
+): Promise<{ port: number; close: () => void }> {
+  const server = http.createServer();
+  const wss = new WebSocketServer({ server, perMessageDeflate });
+  wss.on('connection', (socket) => {
+    socket.on('message', (data) => socket.send(reply(data.toString())));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      wss.close();
+      server.close();
+    },
+  };
+}
+
 describe('WebSocket frame-level filter', () => {
   for (const deflate of [false, true]) {
     it(`rewrites and drops messages both ways between a ws client and a ws server (permessage-deflate ${deflate ? 'on' : 'off'})`, async () => {
-      const server = http.createServer();
-      const wss = new WebSocketServer({ server, perMessageDeflate: deflate });
-      wss.on('connection', (socket) => {
-        socket.on('message', (data) => socket.send(`server got: ${data.toString()}`));
-      });
-      server.listen(0, '127.0.0.1');
-      await once(server, 'listening');
-      const upstreamPort = (server.address() as AddressInfo).port;
+      const upstream = await startWsUpstream((d) => `server got: ${d}`, deflate);
+      const upstreamPort = upstream.port;
       const directions: string[] = [];
       const proxy = new HttpProxy({
         upstreamPeer: () => ({ host: '127.0.0.1', port: upstreamPort }),
@@ -191,22 +206,15 @@ describe('WebSocket frame-level filter', () => {
       ws.close(1000);
       await once(ws, 'close');
       await proxy.close();
-      wss.close();
-      server.close();
+      upstream.close();
     });
   }
 });
 
 describe('WebSocket frame-level filter of a class-based ProxyHttp', () => {
   it('is called as a method of the object (`this` works)', async () => {
-    const server = http.createServer();
-    const wss = new WebSocketServer({ server });
-    wss.on('connection', (socket) => {
-      socket.on('message', (data) => socket.send(`server got: ${data.toString()}`));
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const upstreamPort = (server.address() as AddressInfo).port;
+    const upstream = await startWsUpstream((d) => `server got: ${d}`);
+    const upstreamPort = upstream.port;
     class Tagging implements ProxyHttp {
       readonly #tag = 'tagged';
       upstreamPeer() {
@@ -221,27 +229,21 @@ describe('WebSocket frame-level filter of a class-based ProxyHttp', () => {
     const { port } = await proxy.listen(0, '127.0.0.1');
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
     await once(ws, 'open');
-    const [reply] = (await (async () => {
-      ws.send('hello');
-      return once(ws, 'message');
-    })()) as [Buffer];
+    const replied = once(ws, 'message');
+    ws.send('hello');
+    const [reply] = (await replied) as [Buffer];
     expect(reply.toString()).toBe('server got: tagged hello');
     ws.close(1000);
     await once(ws, 'close');
     await proxy.close();
-    wss.close();
-    server.close();
+    upstream.close();
   });
 });
 
 describe('WebSocket frame-level filter that throws', () => {
   it('closes the client with 1011 and logging gets the error', async () => {
-    const server = http.createServer();
-    const wss = new WebSocketServer({ server });
-    wss.on('connection', (socket) => socket.on('message', (d) => socket.send(`got ${d}`)));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const upstreamPort = (server.address() as AddressInfo).port;
+    const upstream = await startWsUpstream((d) => `got ${d}`);
+    const upstreamPort = upstream.port;
     const logged: string[] = [];
     const proxy = new HttpProxy({
       upstreamPeer: () => ({ host: '127.0.0.1', port: upstreamPort }),
@@ -261,7 +263,6 @@ describe('WebSocket frame-level filter that throws', () => {
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatch(/webSocketMessageFilter failed/);
     await proxy.close();
-    wss.close();
-    server.close();
+    upstream.close();
   });
 });
