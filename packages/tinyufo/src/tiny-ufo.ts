@@ -212,26 +212,9 @@ export class TinyUfo<K, V> {
       this.requeue(victim);
       return this.result(this.record(0, key, value, weight));
     }
-    return this.replace(victim, key, value, weight, hash);
-  }
-
-  /**
-   * The newcomer takes the slot of the one entry evicted for it: {@link unlink} then
-   * {@link insert} in one, without clearing the slot's key and value in between (the most
-   * common put of a full cache: about 4% faster).
-   */
-  private replace(
-    slot: number,
-    key: K,
-    value: V,
-    weight: number,
-    hash: number,
-  ): readonly Evicted<K, V>[] {
-    const old = this.keys[slot] as K;
-    if (this.states[slot] === SMALL) this.ghost.remember(this.hashes[slot]!);
-    const n = this.record(0, old, this.values[slot] as V, this.weights[slot]!);
-    this.index.delete(old);
-    this.insert(slot, key, value, weight, hash);
+    const n = this.unlink(victim, 0);
+    // The newcomer takes the victim's slot.
+    this.insert(victim, key, value, weight, hash);
     return this.result(n);
   }
 
@@ -391,16 +374,15 @@ export class TinyUfo<K, V> {
 
   /**
    * Drops an evicted slot's entry from the index and records it at `out[n]`; returns `n + 1`.
-   * The slot is left to reuse or release. An entry evicted from the small queue becomes a
-   * ghost.
+   * The slot is left to reuse (which overwrites its key and value: not clearing them here made
+   * a put that evicts about 4% faster) or release. An entry evicted from the small queue
+   * becomes a ghost.
    */
   private unlink(slot: number, n: number): number {
     const key = this.keys[slot] as K;
     if (this.states[slot] === SMALL) this.ghost.remember(this.hashes[slot]!);
     const recorded = this.record(n, key, this.values[slot] as V, this.weights[slot]!);
     this.index.delete(key);
-    this.keys[slot] = undefined;
-    this.values[slot] = undefined;
     return recorded;
   }
 
@@ -416,7 +398,10 @@ export class TinyUfo<K, V> {
     this.deadCount = 0;
   }
 
+  /** Frees a slot, dropping its key and value so that they can be collected. */
   private release(slot: number): void {
+    this.keys[slot] = undefined;
+    this.values[slot] = undefined;
     this.states[slot] = FREE;
     this.freeSlots[this.freeCount++] = slot;
   }
