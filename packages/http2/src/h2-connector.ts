@@ -19,7 +19,7 @@ import {
   type ResolvedClientOptions,
   resolveClientOptions,
 } from './client-options.js';
-import { type H2Peer, h2PeerKey } from './h2-peer.js';
+import { type H2Peer, h2Keys, h2PeerKey } from './h2-peer.js';
 import { requestToH2 } from './header-translation.js';
 import { UpstreamConnection } from './upstream-connection.js';
 import { exchange, type H2UpstreamResponse } from './upstream-exchange.js';
@@ -162,8 +162,10 @@ export class H2Connector {
   }
 
   private keyOf(peer: H2Peer): string {
-    // Peers keyed by address have their own cache (see h2PeerKey).
-    if (peerKeyAddress(peer) !== undefined) return h2PeerKey(peer);
+    // Peers keyed by address have their own cache (see h2PeerKey); remembering each of the
+    // fresh objects a proxy makes per request would only fill the WeakMap.
+    const address = peerKeyAddress(peer);
+    if (address !== undefined) return h2Keys.at(address, peer);
     let key = this.keys.get(peer);
     if (key === undefined) {
       key = h2PeerKey(peer);

@@ -48,5 +48,5 @@ function computeKey(peer: H2Peer): string {
   });
 }
 
-/** The keys `h2PeerKey` answers. */
-const h2Keys = new PeerKeyCache<H2Peer>(computeKey);
+/** The keys `h2PeerKey` answers (`H2Connector` asks it by address directly). */
+export const h2Keys = new PeerKeyCache<H2Peer>(computeKey);
