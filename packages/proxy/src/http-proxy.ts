@@ -22,9 +22,7 @@ import { ifRangeMatches, parseRange, RangeBody } from './range-filter.js';
 import { RequestBodyFeed } from './request-body-feed.js';
 import { ResponseBody } from './response-body.js';
 import { tunnel } from './upgrade-tunnel.js';
-
-/** What a body filter leaves of a body it dropped whole. */
-const EMPTY_BODY = new Uint8Array(0);
+import { filterWholeBody } from './whole-body-filter.js';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -653,7 +651,10 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
         const whole =
           phases.responseBodyFilter === undefined
             ? upstreamBody
-            : await this.filterWholeBody(session, ctx, upstreamBody);
+            : await filterWholeBody(upstreamBody, (chunk, isEnd) =>
+                // A method call: a class-based ProxyHttp may use `this`.
+                phases.responseBodyFilter?.(session, chunk, isEnd, ctx),
+              );
         if (out.writeResponse !== undefined) {
           // HTTP/1.1: head and body in one write (one Buffer when the body is small).
           session.bytesSent += whole.length;
@@ -709,24 +710,6 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       if (writer !== undefined && !isStored) writer.abort();
       body.destroy();
     }
-  }
-
-  /**
-   * A whole body through `responseBodyFilter` as the streaming path passes a one-chunk body:
-   * the chunk (replaced, kept, or dropped with `null`), then the end call, whose answer is
-   * appended.
-   */
-  private async filterWholeBody(
-    session: ProxySession<Ctx>,
-    ctx: Ctx,
-    body: Uint8Array,
-  ): Promise<Uint8Array> {
-    const phases = this.phases;
-    const replaced = await phases.responseBodyFilter?.(session, body, false, ctx);
-    const first = replaced === null ? undefined : (replaced ?? body);
-    const last = await phases.responseBodyFilter?.(session, undefined, true, ctx);
-    if (!last) return first ?? EMPTY_BODY;
-    return first === undefined ? last : Buffer.concat([first, last]);
   }
 
   /** Upstream trailers through `responseTrailerFilter`, to a client that can take them (HTTP/2). */

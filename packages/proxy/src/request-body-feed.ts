@@ -2,6 +2,7 @@ import { PingoraError } from '@pingora-ts/error';
 import type { RequestBody } from '@pingora-ts/http-client';
 import type { ProxyHttp } from './proxy-http.js';
 import type { ProxySession } from './proxy-session.js';
+import { filterWholeBody } from './whole-body-filter.js';
 
 /**
  * The request body on its way upstream, through `requestBodyFilter`. A body that is small
@@ -16,7 +17,7 @@ export class RequestBodyFeed<Ctx> {
   failure: PingoraError | undefined;
   private readonly session: ProxySession<Ctx>;
   private readonly proxy: ProxyHttp<Ctx>;
-  private buffered: Buffer | undefined;
+  private buffered: Uint8Array | undefined;
   private isStreamed = false;
   private readonly hasBody: boolean;
 
@@ -74,16 +75,14 @@ export class RequestBodyFeed<Ctx> {
     return this.stream();
   }
 
-  private async filterWhole(body: Buffer): Promise<Buffer> {
+  private async filterWhole(body: Uint8Array): Promise<Uint8Array> {
     const phases = this.proxy;
     if (phases.requestBodyFilter === undefined) return body;
-    const parts: Uint8Array[] = [];
+    const session = this.session;
     // Called as a method of the phases object: a class-based ProxyHttp may use `this`.
-    const first = await phases.requestBodyFilter(this.session, body, false, this.session.ctx);
-    if (first !== null) parts.push(first ?? body);
-    const last = await phases.requestBodyFilter(this.session, undefined, true, this.session.ctx);
-    if (last) parts.push(last);
-    return Buffer.concat(parts);
+    return filterWholeBody(body, (chunk, isEnd) =>
+      phases.requestBodyFilter?.(session, chunk, isEnd, session.ctx),
+    );
   }
 
   private async *stream(): AsyncGenerator<Uint8Array, void, undefined> {
