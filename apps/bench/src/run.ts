@@ -15,6 +15,7 @@ import { h2load, type LoadResult, wrk, wsEcho } from './load.js';
 import {
   freePort,
   hasTool,
+  OUR_NODE_FLAGS,
   type Owned,
   processStats,
   startHaproxy,
@@ -117,6 +118,7 @@ function gateway(mode?: 'tls' | 'websocket'): Contender {
         ['serve', '-c', config],
         CONTENDER_CORE,
         port,
+        OUR_NODE_FLAGS,
       );
       return {
         ...started,
@@ -129,11 +131,20 @@ function gateway(mode?: 'tls' | 'websocket'): Contender {
 
 /** A Node contender from dist/peers: `script` <backendPort> <listenPort> ...`extra`. */
 function nodePeer(name: string, script: string, extra: string[] = []): Contender {
+  // Ours runs as its README recommends; the others as they ship (see OUR_NODE_FLAGS).
+  const flags = script === 'ours.js' ? OUR_NODE_FLAGS : [];
   return {
     name,
     isNode: true,
     start: (b) =>
-      startNode(name, join(here, 'peers', script), [String(b), '@PORT@', ...extra], CONTENDER_CORE),
+      startNode(
+        name,
+        join(here, 'peers', script),
+        [String(b), '@PORT@', ...extra],
+        CONTENDER_CORE,
+        undefined,
+        flags,
+      ),
   };
 }
 
@@ -195,6 +206,8 @@ const cacheContenders: Contender[] = [
         join(here, 'peers', 'ours.js'),
         [String(b), '@PORT@', 'cache'],
         CONTENDER_CORE,
+        undefined,
+        OUR_NODE_FLAGS,
       ),
   },
 ];
@@ -218,6 +231,8 @@ const h2Contenders: Contender[] = [
         join(here, 'peers', 'ours.js'),
         [String(b), '@PORT@', 'h2c'],
         CONTENDER_CORE,
+        undefined,
+        OUR_NODE_FLAGS,
       ),
   },
 ];

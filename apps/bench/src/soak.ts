@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import { freePort, processStats, startNode } from './processes.js';
+import { freePort, OUR_NODE_FLAGS, processStats, startNode } from './processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const minutesArg = process.argv.indexOf('--minutes');
@@ -45,6 +45,7 @@ const gateway = await startNode(
   ['serve', '-c', join(dir, 'gateway.yaml')],
   undefined,
   port,
+  OUR_NODE_FLAGS,
 );
 const fds = () => readdirSync(`/proc/${gateway.pid}/fd`).length;
 const samples: { t: number; rssMb: number; fds: number }[] = [];

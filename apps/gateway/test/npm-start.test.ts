@@ -5,13 +5,27 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type CliProcess, freePort, isPortFree, killAll, startCli } from './helpers/cli-process.js';
+import {
+  APP_DIR,
+  type CliProcess,
+  freePort,
+  isPortFree,
+  killAll,
+  startCli,
+} from './helpers/cli-process.js';
 import { trackHandles } from './helpers/leak-check.js';
 
 const checkLeaks = trackHandles();
 
-// What a new user gets from `npm start` (the root script runs `node apps/gateway/dist/cli.js
-// serve`): the embedded demo answering on HTTP and HTTPS within 60 s.
+// What a new user gets from `npm start` (the root script runs `node <flags>
+// apps/gateway/dist/cli.js serve`): the embedded demo answering on HTTP and HTTPS within 60 s,
+// started with the node flags of that script as written.
+const startApp = (
+  JSON.parse(readFileSync(join(APP_DIR, '..', '..', 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  }
+).scripts['start:app'] as string;
+const startFlags = startApp.split(/\s+/).filter((word) => word.startsWith('--'));
 const certDir = join(tmpdir(), `gateway-npm-start-cert-${process.pid}`);
 afterAll(async () => {
   await killAll();
@@ -81,12 +95,17 @@ async function checkDemo(
 describe('npm start (pingora-ts serve without a config)', () => {
   it('answers on the ports given by PORT, HTTPS_PORT and ADMIN_PORT', async () => {
     const [http, https, admin] = [await freePort(), await freePort(), await freePort()];
-    const cli = startCli(['serve'], {
-      PORT: String(http),
-      HTTPS_PORT: String(https),
-      ADMIN_PORT: String(admin),
-      PINGORA_TS_DEV_CERT_DIR: certDir,
-    });
+    const cli = startCli(
+      ['serve'],
+      {
+        PORT: String(http),
+        HTTPS_PORT: String(https),
+        ADMIN_PORT: String(admin),
+        PINGORA_TS_DEV_CERT_DIR: certDir,
+      },
+      APP_DIR,
+      startFlags,
+    );
     await checkDemo(cli, http, https, admin);
   });
 

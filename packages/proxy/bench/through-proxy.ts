@@ -2,7 +2,7 @@
 // nginx proxy, both in front of the same nginx origin (100 B and 64 KiB bodies), wrk -c64.
 // Our proxy runs on CPU 0; this script, nginx and wrk on CPU 1 (where taskset exists).
 // Rounds are interleaved (nginx, ours, nginx, ours, ...) and each figure is the median.
-// Run: taskset -c 1 node bench/through-proxy.ts [seconds] [rounds] [-- extra node flags]
+// Run: taskset -c 1 node bench/through-proxy.ts [seconds] [rounds] [-- node flags for ours]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -14,7 +14,8 @@ const hasTaskset = spawnSync('sh', ['-c', 'command -v taskset']).status === 0;
 const SECONDS = Number(process.argv[2] ?? 5);
 const ROUNDS = Number(process.argv[3] ?? 3);
 const dash = process.argv.indexOf('--');
-const nodeFlags = dash === -1 ? [] : process.argv.slice(dash + 1);
+// Default: the young generation the README recommends ("Memory: the young generation").
+const nodeFlags = dash === -1 ? ['--max-semi-space-size=8'] : process.argv.slice(dash + 1);
 
 const origin = await startNginx(
   'location / { }',

@@ -21,13 +21,14 @@ export interface CliProcess {
 
 const running = new Set<ChildProcess>();
 
-/** Starts `node dist/cli.js ...args`. */
+/** Starts `node ...nodeFlags dist/cli.js ...args`. */
 export function startCli(
   args: string[],
   env: Record<string, string> = {},
   cwd = APP_DIR,
+  nodeFlags: readonly string[] = [],
 ): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [...nodeFlags, CLI, ...args], {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
