@@ -76,6 +76,17 @@ let wordView: DataView | null = null;
  * right size for the first fields, and takeHeaders fresh ones for a head without fields).
  */
 const NO_FIELDS: string[] = [];
+const NO_STASH = new Uint8Array(0);
+
+/**
+ * Spans of the fields a scan has found and not yet made strings of, per field [nameStart,
+ * nameEnd, valueStart, valueEnd], shared by every parser. A scan makes the strings of its
+ * spans (flush) before it returns, and a scan that throws leaves its parser failed, its spans
+ * never read again (`reset` forgets them); scans run one at a time. So one array serves every
+ * parser, and creating a parser allocates nothing but the parser (an upstream exchange makes
+ * one per response).
+ */
+let fieldSpans = new Int32Array(64);
 
 /** Bytes of a value or target checked one by one before a long one goes word by word. */
 const SHORT_RUN = 16;
@@ -259,15 +270,14 @@ abstract class HeadScanner {
   private base = 0;
   protected headStart = 0; // offset of the start line (after leading empty lines)
 
-  // The partial line carried over between chunks.
-  private stash: Uint8Array = Buffer.allocUnsafe(256);
+  // The partial line carried over between chunks (allocated when a line first spans two).
+  private stash: Uint8Array = NO_STASH;
   private stashLen = 0;
   private stashPos = 0;
 
-  // Spans of the current buffer whose strings are not made yet (see flush): per field
-  // [nameStart, nameEnd, valueStart, valueEnd], and the start line's method (when it is not a
-  // well-known one), target and reason. -1 marks a start-line span as not pending.
-  private spans = new Int32Array(64);
+  // Fields of the current buffer whose strings are not made yet: `pending` of them, their
+  // spans in the shared `fieldSpans` (see there); and the start line's method (when it is not
+  // a well-known one), target and reason. -1 marks a start-line span as not pending.
   private pending = 0;
   private methodStart = -1;
   private methodEnd = -1;
@@ -434,7 +444,7 @@ abstract class HeadScanner {
   private appendStash(src: Uint8Array, n: number): void {
     const need = this.stashLen + n;
     if (need > this.stash.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(need, this.stash.length * 2));
+      const bigger = Buffer.allocUnsafe(Math.max(need, this.stash.length * 2, 256));
       bigger.set(this.stash.subarray(0, this.stashLen));
       this.stash = bigger;
     }
@@ -825,7 +835,7 @@ abstract class HeadScanner {
    */
   private flush(buf: Uint8Array): void {
     const n = this.pending;
-    const spans = this.spans;
+    const spans = fieldSpans;
     let lo = this.methodStart;
     if (lo < 0) lo = this.targetStart;
     if (lo < 0) lo = this.reasonStart;
@@ -888,7 +898,7 @@ abstract class HeadScanner {
     if (this.targetStart >= 0 && this.targetEnd - this.targetStart > SHORT_STRING) return false;
     if (this.reasonStart >= 0 && this.reasonEnd - this.reasonStart > SHORT_STRING) return false;
     if (this.methodStart >= 0 && this.methodEnd - this.methodStart > SHORT_STRING) return false;
-    const spans = this.spans;
+    const spans = fieldSpans;
     for (let k = 0; k < 4 * n; k += 2) {
       if ((spans[k + 1] as number) - (spans[k] as number) > SHORT_STRING) return false;
     }
@@ -912,7 +922,7 @@ abstract class HeadScanner {
       this.reason = bytesToString(buf, this.reasonStart, this.reasonEnd);
       this.reasonStart = -1;
     }
-    const spans = this.spans;
+    const spans = fieldSpans;
     let i = this.startFields(n);
     const names = this.names;
     const values = this.values;
@@ -1004,12 +1014,12 @@ abstract class HeadScanner {
     if (index >= this.maxHeaders)
       this.fail('HeaderTooLarge', 'more fields than maxHeaders', offset);
     let k = 4 * this.pending++;
-    if (k + 4 > this.spans.length) {
-      const bigger = new Int32Array(this.spans.length * 2);
-      bigger.set(this.spans);
-      this.spans = bigger;
+    if (k + 4 > fieldSpans.length) {
+      const bigger = new Int32Array(fieldSpans.length * 2);
+      bigger.set(fieldSpans);
+      fieldSpans = bigger;
     }
-    const spans = this.spans;
+    const spans = fieldSpans;
     spans[k++] = ns;
     spans[k++] = ne;
     spans[k++] = vs;

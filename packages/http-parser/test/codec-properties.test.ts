@@ -104,6 +104,47 @@ describe('codec properties', () => {
     );
   });
 
+  it('parsers fed in turns, one failing on the way, each parse as if alone', () => {
+    // Parsers share scratch space between scans: interleaving them (as connections do) and a
+    // scan that throws half-way must not leak one head's fields into another's.
+    fc.assert(
+      fc.property(
+        fc.array(requestHead, { minLength: 2, maxLength: 4 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        fc.nat(),
+        (heads, cuts, bad) => {
+          const wires = heads.map((h) => encodeRequestHead(h));
+          const pieces = wires.map((w) => chunksOf(w, cuts));
+          const parsers = heads.map(() => new RequestHeadParser());
+          const results: (ReturnType<RequestHeadParser['push']> | undefined)[] = heads.map(
+            () => undefined,
+          );
+          // A parser that meets a NUL in a field value after a field or two, between turns.
+          const failing = new RequestHeadParser();
+          const poison = Buffer.from(
+            `GET /x HTTP/1.1\r\nHost: a\r\nX-${bad % 97}: ab\u0000c\r\n\r\n`,
+            'latin1',
+          );
+          const longest = Math.max(...pieces.map((p) => p.length));
+          for (let turn = 0; turn < longest; turn++) {
+            if (turn === 1) expect(() => failing.push(poison)).toThrow(PingoraError);
+            for (let i = 0; i < heads.length; i++) {
+              const piece = pieces[i]?.[turn];
+              if (piece === undefined || results[i]) continue;
+              results[i] = parsers[i]?.push(piece) ?? undefined;
+            }
+          }
+          heads.forEach((head, i) => {
+            const parsed = results[i];
+            expect(parsed?.head.rawTarget).toBe(head.rawTarget);
+            expect([...(parsed?.head.headers ?? [])]).toEqual([...head.headers]);
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('push(chunk, start) parses as push(chunk.subarray(start)), whatever precedes start', () => {
     fc.assert(
       fc.property(
