@@ -279,12 +279,12 @@ abstract class HeadScanner {
   // spans in the shared `fieldSpans` (see there); and the start line's method (when it is not
   // a well-known one), target and reason. -1 marks a start-line span as not pending.
   private pending = 0;
-  private methodStart = -1;
-  private methodEnd = -1;
-  private targetStart = -1;
-  private targetEnd = -1;
-  private reasonStart = -1;
-  private reasonEnd = -1;
+  protected methodStart = -1;
+  protected methodEnd = -1;
+  protected targetStart = -1;
+  protected targetEnd = -1;
+  protected reasonStart = -1;
+  protected reasonEnd = -1;
 
   // What has been parsed so far.
   protected method = '';
@@ -835,6 +835,10 @@ abstract class HeadScanner {
    */
   private flush(buf: Uint8Array): void {
     const n = this.pending;
+    if (this.pendingIsSmall()) {
+      this.flushSmall(buf, n);
+      return;
+    }
     const spans = fieldSpans;
     let lo = this.methodStart;
     if (lo < 0) lo = this.targetStart;
@@ -850,10 +854,6 @@ abstract class HeadScanner {
     } else if (this.reasonStart >= 0) hi = this.reasonEnd;
     else if (this.targetStart >= 0) hi = this.targetEnd;
     else hi = this.methodEnd;
-    if (n <= SMALL_HEAD_FIELDS && hi - lo <= SMALL_HEAD_BYTES && this.spansAreShort(n)) {
-      this.flushSmall(buf, n);
-      return;
-    }
     const text = latin1Slice.call(buf, lo, hi);
     if (this.methodStart >= 0) {
       this.method = text.slice(this.methodStart - lo, this.methodEnd - lo);
@@ -891,6 +891,29 @@ abstract class HeadScanner {
       this.values = new Array<string>(n);
     }
     return i;
+  }
+
+  /**
+   * Whether the pending strings make a small head: at most SMALL_HEAD_FIELDS fields, each
+   * string at most SHORT_STRING bytes, SMALL_HEAD_BYTES from the first to the last (false when
+   * nothing is pending).
+   */
+  private pendingIsSmall(): boolean {
+    const n = this.pending;
+    if (n > SMALL_HEAD_FIELDS) return false;
+    let lo = this.methodStart;
+    if (lo < 0) lo = this.targetStart;
+    if (lo < 0) lo = this.reasonStart;
+    let hi: number;
+    if (n > 0) {
+      if (lo < 0) lo = fieldSpans[0] as number;
+      const k = 4 * (n - 1);
+      hi = Math.max(fieldSpans[k + 1] as number, fieldSpans[k + 3] as number);
+    } else if (this.reasonStart >= 0) hi = this.reasonEnd;
+    else if (this.targetStart >= 0) hi = this.targetEnd;
+    else hi = this.methodEnd;
+    if (lo < 0) return false;
+    return hi - lo <= SMALL_HEAD_BYTES && this.spansAreShort(n);
   }
 
   /** Whether every string pending (start line's and `n` fields') is at most SHORT_STRING bytes. */
@@ -1056,18 +1079,27 @@ abstract class HeadScanner {
     if (base + after - this.headStart > this.maxHeadSize) {
       this.fail('HeaderTooLarge', 'head larger than maxHeadSize', base + after);
     }
-    this.flush(buf);
+    // A small head wholly in the caller's chunk: push makes its strings itself (takeHead), so
+    // that nothing young is stored into the parser (see takeHead).
+    if (this.names === NO_FIELDS && buf !== this.stash && this.pendingIsSmall()) {
+      this.isDeferred = true;
+    } else {
+      this.flush(buf);
+    }
     this.endOffset = base + after;
     return after;
   }
 
+  /** The head's strings are still spans of the chunk given to push (see endOfHead). */
+  private isDeferred = false;
+
   /** Absolute offset just past the head (valid after a completed scan). */
   protected endOffset = 0;
 
-  /** Connection flags of the head just parsed (see keep-alive.ts). */
-  protected connFlags(): number {
+  /** Connection flags of the head just parsed (see keep-alive.ts), whose fields are `headers`. */
+  protected connFlags(headers: HeaderMap): number {
     if (this.connIndex < 0) return 0;
-    return connectionFlags(this.names, this.values, this.connIndex);
+    return connectionFlags(headers.names, headers.values, this.connIndex);
   }
 
   /** Validates one Content-Length field, buf[start, end), as soon as it ends (RFC 9110 8.6). */
@@ -1093,21 +1125,58 @@ abstract class HeadScanner {
   }
 
   /** 1 when the final transfer coding is chunked, 0 when not, -1 when chunked is applied twice or not last. */
-  protected chunkedCoding(): number {
-    return finalCodingIsChunked(this.names, this.values, this.teIndex);
+  protected chunkedCoding(headers: HeaderMap): number {
+    return finalCodingIsChunked(headers.names, headers.values, this.teIndex);
   }
 
   protected version(): Version {
     return this.minor === 1 ? 'HTTP/1.1' : 'HTTP/1.0';
   }
 
-  protected takeHeaders(): HeaderMap {
+  /**
+   * The fields of the head just completed. For a small head wholly in `chunk` (the chunk given
+   * to push, see endOfHead) the strings are made here, into arrays that only this call and the
+   * map hold: stored into the parser, a long-lived object, each young array or string would
+   * cost a write barrier's slow path, a fifth of a small head's parse. The start line's strings
+   * come from {@link HeadScanner.startLineString} likewise.
+   */
+  protected takeHeaders(chunk: Uint8Array): HeaderMap {
+    if (this.isDeferred) {
+      const n = this.pending;
+      const names = new Array<string>(n);
+      const values = new Array<string>(n);
+      const spans = fieldSpans;
+      for (let i = 0, k = 0; i < n; i++, k += 4) {
+        const ns = spans[k] as number;
+        const ne = spans[k + 1] as number;
+        names[i] = NAME_TABLE.find(chunk, ns, ne) ?? bytesToString(chunk, ns, ne);
+        values[i] = bytesToString(chunk, spans[k + 2] as number, spans[k + 3] as number);
+      }
+      this.pending = 0;
+      return HeaderMap.fromValidated(names, values);
+    }
     // NO_FIELDS is shared: a head without fields gets arrays of its own, which users may grow.
-    const map =
-      this.names === NO_FIELDS
-        ? HeaderMap.fromValidated([], [])
-        : HeaderMap.fromValidated(this.names, this.values);
-    return map;
+    return this.names === NO_FIELDS
+      ? HeaderMap.fromValidated([], [])
+      : HeaderMap.fromValidated(this.names, this.values);
+  }
+
+  /**
+   * A start-line string of the head just completed: `made` when it was made already, else the
+   * span [start, end) of `chunk` (a small head, see takeHeaders).
+   */
+  protected startLineString(chunk: Uint8Array, made: string, start: number, end: number): string {
+    return this.isDeferred && start >= 0 ? bytesToString(chunk, start, end) : made;
+  }
+
+  /** Ends a deferral (after takeHeaders and the start-line strings). */
+  protected endDeferral(): void {
+    if (this.isDeferred) {
+      this.isDeferred = false;
+      this.methodStart = -1;
+      this.targetStart = -1;
+      this.reasonStart = -1;
+    }
   }
 }
 
@@ -1147,8 +1216,11 @@ export class RequestHeadParser extends HeadScanner {
     if (end < 0) return null;
     const consumed = end - start;
     const version = this.version();
-    const method = this.method;
-    const flags = this.connFlags();
+    const method = this.startLineString(chunk, this.method, this.methodStart, this.methodEnd);
+    const target = this.startLineString(chunk, this.target, this.targetStart, this.targetEnd);
+    const headers = this.takeHeaders(chunk);
+    this.endDeferral();
+    const flags = this.connFlags(headers);
     if (version === 'HTTP/1.1' && this.requireHost && this.hostCount !== 1) {
       // RFC 9112 3.2: a server MUST answer 400 to an HTTP/1.1 request without exactly one Host.
       this.fail(
@@ -1176,7 +1248,7 @@ export class RequestHeadParser extends HeadScanner {
           'Transfer-Encoding',
         );
       }
-      const coding = this.chunkedCoding();
+      const coding = this.chunkedCoding(headers);
       if (coding < 0) {
         this.fail(
           'InvalidHTTPHeader',
@@ -1200,7 +1272,7 @@ export class RequestHeadParser extends HeadScanner {
     if (method === 'CONNECT') body = UPGRADE_BODY;
     const keepAlive = isPersistent(version, flags);
     const upgrade = this.hasUpgradeField && (flags & CONN_UPGRADE) !== 0;
-    const head = new RequestHeader(method as Method, this.target, version, this.takeHeaders());
+    const head = new RequestHeader(method as Method, target, version, headers);
     this.clear();
     this.isClosed = (flags & CONN_CLOSE) !== 0;
     return { head, consumed, body, keepAlive, upgrade };
@@ -1237,7 +1309,10 @@ export class ResponseHeadParser extends HeadScanner {
     const consumed = end - start;
     const version = this.version();
     const status = this.status;
-    const flags = this.connFlags();
+    const reason = this.startLineString(chunk, this.reason, this.reasonStart, this.reasonEnd);
+    const headers = this.takeHeaders(chunk);
+    this.endDeferral();
+    const flags = this.connFlags(headers);
     if (status < 100) this.fail('H1Error', 'RFC 9110 15: status code below 100', this.headStart);
     let body: BodyFraming;
     let chunked = false;
@@ -1260,7 +1335,7 @@ export class ResponseHeadParser extends HeadScanner {
         );
       }
       // RFC 9112 6.3 rule 4: in a response, chunked that is not final means read until close.
-      chunked = this.chunkedCoding() === 1;
+      chunked = this.chunkedCoding(headers) === 1;
     } else {
       length = this.clValue;
     }
@@ -1278,7 +1353,7 @@ export class ResponseHeadParser extends HeadScanner {
       body = CLOSE_DELIMITED_BODY;
     }
     const keepAlive = body !== CLOSE_DELIMITED_BODY && !upgrade && isPersistent(version, flags);
-    const head = new ResponseHeader(status, this.reason, version, this.takeHeaders());
+    const head = new ResponseHeader(status, reason, version, headers);
     this.clear();
     // A 1xx is not the final response; the close applies after the final one.
     this.isClosed = status >= 200 && (flags & CONN_CLOSE) !== 0;

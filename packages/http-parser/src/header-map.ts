@@ -1,8 +1,10 @@
 import { equalsIgnoreCase, isFieldValue, isToken } from './char-class.js';
 
-// The arrays HeaderMap.fromValidated hands to the constructor it calls next (synchronously).
-let adoptedNames: string[] | null = null;
-let adoptedValues: string[] = [];
+// Marks the constructor call of HeaderMap.fromValidated, whose arrays come as arguments: not
+// through module variables, where each young array stored would cost a write barrier's slow
+// path (the module's variables live in a long-lived object).
+const ADOPT = Symbol('adopt');
+type AdoptingConstructor = new (mark: typeof ADOPT, names: string[], values: string[]) => HeaderMap;
 
 /**
  * Header fields as they came off the wire: looked up case-insensitively (RFC 9110 5.1) but
@@ -29,17 +31,19 @@ export class HeaderMap implements Iterable<[string, string]> {
    * @param init - fields in order; names must be tokens and values field-values, else a
    *   TypeError (API misuse, not peer input).
    */
-  constructor(init?: Iterable<readonly [string, string]>) {
-    if (adoptedNames !== null) {
+  constructor(init?: Iterable<readonly [string, string]>);
+  constructor(init?: unknown, names?: string[], values?: string[]) {
+    if (init === ADOPT) {
       // fromValidated: take the arrays as they are (one shape for every map, no spare arrays).
-      this.names = adoptedNames;
-      this.values = adoptedValues;
-      adoptedNames = null;
+      this.names = names as string[];
+      this.values = values as string[];
       return;
     }
     this.names = [];
     this.values = [];
-    if (init !== undefined) for (const [n, v] of init) this.append(n, v);
+    if (init !== undefined) {
+      for (const [n, v] of init as Iterable<readonly [string, string]>) this.append(n, v);
+    }
   }
 
   /**
@@ -47,9 +51,7 @@ export class HeaderMap implements Iterable<[string, string]> {
    * @internal
    */
   static fromValidated(names: string[], values: string[]): HeaderMap {
-    adoptedNames = names;
-    adoptedValues = values;
-    return new HeaderMap();
+    return new (HeaderMap as unknown as AdoptingConstructor)(ADOPT, names, values);
   }
 
   /** Number of fields, duplicates counted. */
