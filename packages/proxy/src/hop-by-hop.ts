@@ -32,8 +32,27 @@ export function connectionOptions(headers: HeaderMap): string[] {
  * needs lower-casing.
  */
 function namedFields(headers: HeaderMap): string[] | undefined {
+  if (namesOnlyHopByHop(headers)) return undefined;
   const named = connectionOptions(headers).filter((t) => !HOP_BY_HOP.has(t));
   return named.length === 0 ? undefined : named;
+}
+
+/**
+ * Whether every Connection field is a single option naming a field removed anyway (the usual
+ * `keep-alive`): then it names nothing more, known without splitting and lower-casing tokens.
+ */
+function namesOnlyHopByHop(headers: HeaderMap): boolean {
+  const names = headers.names;
+  const values = headers.values;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    if (name.length !== 10) continue;
+    if (name !== 'Connection' && name !== 'connection' && name.toLowerCase() !== 'connection') {
+      continue;
+    }
+    if (!HOP_BY_HOP.has((values[i] as string).toLowerCase())) return false;
+  }
+  return true;
 }
 
 /**
@@ -45,8 +64,11 @@ export function withoutHopByHop(headers: HeaderMap, isUpgrade = false): HeaderMa
   const names = headers.names;
   const values = headers.values;
   const listed = headers.has('connection') ? namedFields(headers) : undefined;
-  const outNames: string[] = [];
-  const outValues: string[] = [];
+  // Arrays of the right size from the start (grown from empty, each would get room for 17).
+  const size = names.length + (isUpgrade ? 1 : 0);
+  const outNames = new Array<string>(size);
+  const outValues = new Array<string>(size);
+  let kept = 0;
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as string;
     if (HOP_LENGTHS.has(name.length) || listed !== undefined) {
@@ -55,12 +77,16 @@ export function withoutHopByHop(headers: HeaderMap, isUpgrade = false): HeaderMa
         if (!(isUpgrade && lower === 'upgrade')) continue;
       }
     }
-    outNames.push(name);
-    outValues.push(values[i] as string);
+    outNames[kept] = name;
+    outValues[kept++] = values[i] as string;
   }
   if (isUpgrade) {
-    outNames.push('Connection');
-    outValues.push('upgrade');
+    outNames[kept] = 'Connection';
+    outValues[kept++] = 'upgrade';
+  }
+  if (kept < size) {
+    outNames.length = kept;
+    outValues.length = kept;
   }
   return HeaderMap.fromValidated(outNames, outValues);
 }
