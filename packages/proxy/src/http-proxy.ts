@@ -24,6 +24,15 @@ import { ResponseBody } from './response-body.js';
 import { tunnel } from './upgrade-tunnel.js';
 import { filterWholeBody } from './whole-body-filter.js';
 
+/** Whether a phase returned a promise (or another thenable) to wait for, not its result. */
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as PromiseLike<T>).then === 'function'
+  );
+}
+
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
   403: 'Forbidden',
@@ -222,7 +231,8 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     session.timing.end = performance.now();
     if (phases.logging !== undefined) {
       try {
-        await phases.logging(session, session.error, ctx);
+        const pending = phases.logging(session, session.error, ctx);
+        if (pending !== undefined) await pending;
       } catch {
         // A failing logger must not cost the client its connection.
       }
@@ -250,10 +260,15 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
 
   private async process(session: ProxySession<Ctx>, ctx: Ctx): Promise<void> {
     const phases = this.phases;
-    if (phases.earlyRequestFilter !== undefined) await phases.earlyRequestFilter(session, ctx);
+    if (phases.earlyRequestFilter !== undefined) {
+      // A synchronous phase costs no turn of the microtask queue (nor the promise of one).
+      const pending = phases.earlyRequestFilter(session, ctx);
+      if (pending !== undefined) await pending;
+    }
     let isSkipping = false;
     if (phases.requestFilter !== undefined) {
-      const result = await phases.requestFilter(session, ctx);
+      const returned = phases.requestFilter(session, ctx);
+      const result = isThenable(returned) ? await returned : returned;
       if (result !== undefined && (await this.answerFilter(session, result))) return;
       isSkipping = result?.action === 'skip';
     }
@@ -405,7 +420,8 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       session.downstream.upgrade !== undefined && isUpgradeRequest(session.request.headers);
     let isFreshOnly = false;
     for (;;) {
-      const peer = await phases.upstreamPeer(session, ctx);
+      const returned = phases.upstreamPeer(session, ctx);
+      const peer = isThenable(returned) ? await returned : returned;
       session.peer = peer;
       session.triedPeers.push(peerAddress(peer));
       if (!isUpgrade && (peer.protocol === 'h2' || peer.protocol === 'h2h1')) {
@@ -522,7 +538,8 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     const phases = this.phases;
     const peer = session.peer as ProxyPeer;
     if (phases.connectedToUpstream !== undefined) {
-      await phases.connectedToUpstream(session, upstream.isReused, peer, ctx);
+      const pending = phases.connectedToUpstream(session, upstream.isReused, peer, ctx);
+      if (pending !== undefined) await pending;
     }
     const request = session.request;
     const headers = withoutHopByHop(request.headers, isUpgrade);
@@ -534,7 +551,8 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       headers,
     );
     if (phases.upstreamRequestFilter !== undefined) {
-      await phases.upstreamRequestFilter(session, upstreamRequest, ctx);
+      const pending = phases.upstreamRequestFilter(session, upstreamRequest, ctx);
+      if (pending !== undefined) await pending;
     }
     for (const [name, value] of session.cacheConditional ?? [])
       upstreamRequest.headers.set(name, value);
@@ -579,7 +597,8 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     let writer: CacheWriter | undefined;
     if (!isFromCache) {
       if (phases.upstreamResponseFilter !== undefined) {
-        await phases.upstreamResponseFilter(session, head, ctx);
+        const pending = phases.upstreamResponseFilter(session, head, ctx);
+        if (pending !== undefined) await pending;
       }
       const isCacheable =
         phases.responseCacheFilter === undefined ||
@@ -612,7 +631,10 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     const response = isFromCache
       ? head
       : new ResponseHeader(head.status, head.reason, 'HTTP/1.1', withoutHopByHop(head.headers));
-    if (phases.responseFilter !== undefined) await phases.responseFilter(session, response, ctx);
+    if (phases.responseFilter !== undefined) {
+      const pending = phases.responseFilter(session, response, ctx);
+      if (pending !== undefined) await pending;
+    }
     const decoder = session.decompressResponse ? decoderFor(response.headers) : undefined;
     const range =
       request.headers.indexOf('range') < 0
@@ -754,7 +776,8 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       headers,
     );
     if (phases.upstreamRequestFilter !== undefined) {
-      await phases.upstreamRequestFilter(session, upstreamRequest, ctx);
+      const pending = phases.upstreamRequestFilter(session, upstreamRequest, ctx);
+      if (pending !== undefined) await pending;
     }
     for (const [name, value] of session.cacheConditional ?? [])
       upstreamRequest.headers.set(name, value);
