@@ -7,11 +7,11 @@ import { normalizePath } from './routing/normalize-path.js';
  * path normalisation, route, IP lists, CORS preflight, upgrade allowed, body size, JWT, rate
  * limit (after JWT so that it can key on a claim), then direct answers.
  */
-export async function filterRequest(
+export function filterRequest(
   session: ProxySession<GatewayCtx>,
   ctx: GatewayCtx,
   host: GatewayPhasesHost,
-): Promise<FilterResult> {
+): FilterResult | Promise<FilterResult> {
   const request = session.request;
   if (request.rawTarget.startsWith('/')) {
     // Route by the normalised path and send that one upstream, so both agree on it.
@@ -43,14 +43,36 @@ export async function filterRequest(
   if (limit !== undefined && length > limit) {
     return json(413, { error: `request body over ${limit} bytes` }, ctx);
   }
-  if (route.jwt !== undefined) {
-    const result = await route.jwt.verify(request.headers.get('authorization'));
-    if (!result.isValid) {
-      host.metrics.authFailures.inc({ route: route.name });
-      return json(401, { error: result.reason }, ctx, { 'WWW-Authenticate': result.challenge });
-    }
-    ctx.claims = result.claims;
+  // Only a route with JWT waits for anything: the others are answered without a promise.
+  if (route.jwt !== undefined) return verifyThenFinish(session, ctx, host);
+  return finishFilter(session, ctx, host);
+}
+
+/** JWT verification, then the rest of the filter. */
+async function verifyThenFinish(
+  session: ProxySession<GatewayCtx>,
+  ctx: GatewayCtx,
+  host: GatewayPhasesHost,
+): Promise<FilterResult> {
+  const route = ctx.route as NonNullable<GatewayCtx['route']>;
+  const result = await route.jwt?.verify(session.request.headers.get('authorization'));
+  if (result !== undefined && !result.isValid) {
+    host.metrics.authFailures.inc({ route: route.name });
+    return json(401, { error: result.reason }, ctx, { 'WWW-Authenticate': result.challenge });
   }
+  ctx.claims = result?.claims;
+  return finishFilter(session, ctx, host);
+}
+
+/** The checks after JWT: rate limit, direct answers, compression. */
+function finishFilter(
+  session: ProxySession<GatewayCtx>,
+  ctx: GatewayCtx,
+  host: GatewayPhasesHost,
+): FilterResult {
+  const request = session.request;
+  const route = ctx.route as NonNullable<GatewayCtx['route']>;
+  const config = route.config;
   if (route.rateLimiter !== undefined) {
     const verdict = route.rateLimiter.check(rateKey(route.rateLimiter.key, session, ctx));
     ctx.rateHeaders = verdict.headers;
