@@ -21,17 +21,9 @@ import { type DownstreamSession, ProxySession } from './proxy-session.js';
 import { ifRangeMatches, parseRange, RangeBody } from './range-filter.js';
 import { RequestBodyFeed } from './request-body-feed.js';
 import { ResponseBody } from './response-body.js';
+import { isThenable } from './thenable.js';
 import { tunnel } from './upgrade-tunnel.js';
 import { filterWholeBody } from './whole-body-filter.js';
-
-/** Whether a phase returned a promise (or another thenable) to wait for, not its result. */
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as PromiseLike<T>).then === 'function'
-  );
-}
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',

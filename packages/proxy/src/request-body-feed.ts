@@ -2,6 +2,7 @@ import { PingoraError } from '@pingora-ts/error';
 import type { RequestBody } from '@pingora-ts/http-client';
 import type { ProxyHttp } from './proxy-http.js';
 import type { ProxySession } from './proxy-session.js';
+import { isThenable } from './thenable.js';
 import { filterWholeBody } from './whole-body-filter.js';
 
 /**
@@ -110,12 +111,14 @@ export class RequestBodyFeed<Ctx> {
         yield chunk;
         continue;
       }
-      const out = await phases.requestBodyFilter?.(session, chunk, false, session.ctx);
+      const returned = phases.requestBodyFilter?.(session, chunk, false, session.ctx);
+      const out = isThenable(returned) ? await returned : returned;
       if (out === null) continue;
       yield out ?? chunk;
     }
     if (isFiltered) {
-      const last = await phases.requestBodyFilter?.(session, undefined, true, session.ctx);
+      const returned = phases.requestBodyFilter?.(session, undefined, true, session.ctx);
+      const last = isThenable(returned) ? await returned : returned;
       if (last) yield last;
     }
   }

@@ -2,6 +2,7 @@ import type { CodingStep } from './compression.js';
 import type { ProxyHttp } from './proxy-http.js';
 import type { ProxySession } from './proxy-session.js';
 import type { RangeBody } from './range-filter.js';
+import { isThenable } from './thenable.js';
 
 /**
  * The response body on its way downstream, each chunk through the steps an exchange needs, in
@@ -42,12 +43,13 @@ export class ResponseBody<Ctx> {
     // The filter is called as a method of the phases object: a class-based ProxyHttp may use
     // `this`.
     if (this.phases.responseBodyFilter !== undefined) {
-      const last = await this.phases.responseBodyFilter(
+      const returned = this.phases.responseBodyFilter(
         this.session,
         undefined,
         true,
         this.session.ctx,
       );
+      const last = isThenable(returned) ? await returned : returned;
       if (last) await this.shaped(last);
     }
     if (this.range !== undefined) for (const part of this.range.finish()) await this.send(part);
@@ -63,12 +65,8 @@ export class ResponseBody<Ctx> {
 
   private async filtered(chunk: Uint8Array): Promise<void> {
     if (this.phases.responseBodyFilter === undefined) return this.shaped(chunk);
-    const replaced = await this.phases.responseBodyFilter(
-      this.session,
-      chunk,
-      false,
-      this.session.ctx,
-    );
+    const returned = this.phases.responseBodyFilter(this.session, chunk, false, this.session.ctx);
+    const replaced = isThenable(returned) ? await returned : returned;
     if (replaced === null) return;
     return this.shaped(replaced ?? chunk);
   }

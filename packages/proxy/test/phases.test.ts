@@ -105,6 +105,45 @@ describe('phase order', () => {
     expect(logs[0]?.error).toBeUndefined();
   });
 
+  it('runs the same phases in the same order when every phase is async', async () => {
+    // Sync phases are called without an await; promise-returning ones are awaited: both kinds
+    // must give the same order and the same answer.
+    const sync = recording();
+    const syncRes = await through(sync.phases);
+    const asynchronous = recording();
+    const wrapped: Record<string, unknown> = {};
+    for (const [name, phase] of Object.entries(asynchronous.phases)) {
+      wrapped[name] =
+        name === 'newCtx'
+          ? phase
+          : async (...args: unknown[]) => {
+              await new Promise((resolve) => setImmediate(resolve));
+              return (phase as (...a: unknown[]) => unknown)(...args);
+            };
+    }
+    const asyncRes = await through(wrapped as unknown as ProxyHttp<Ctx>);
+    expect(asyncRes).toEqual(syncRes);
+    expect(asynchronous.logs[0]?.phases).toEqual(sync.logs[0]?.phases);
+  });
+
+  it('takes the results of async requestFilter and body filters', async () => {
+    const later = <T>(value: T) => new Promise<T>((resolve) => setImmediate(() => resolve(value)));
+    const upper = (chunk: Uint8Array | undefined) =>
+      chunk === undefined ? undefined : Buffer.from(`${chunk}`.toUpperCase());
+    const seen = origin.seen.length;
+    const shouting = recording({
+      responseFilter: (_s, response) => void response.headers.remove('Content-Length'),
+      requestBodyFilter: (_s, chunk) => later(upper(chunk)),
+      responseBodyFilter: (_s, chunk, isEnd) => later(isEnd ? Buffer.from('!') : upper(chunk)),
+    });
+    expect(await through(shouting.phases)).toEqual({ status: 200, body: 'ORIGIN POST /X!' });
+    expect(origin.seen[seen]?.body).toBe('PING');
+    const answering = recording({
+      requestFilter: () => later(Filter.respond(200, 'from an async filter')),
+    });
+    expect(await through(answering.phases)).toEqual({ status: 200, body: 'from an async filter' });
+  });
+
   it('stops after requestFilter when it rejects, and logging still runs', async () => {
     const { phases, logs } = recording({
       requestFilter: (_s, c) => {
