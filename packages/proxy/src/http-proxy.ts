@@ -548,23 +548,30 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     }
     for (const [name, value] of session.cacheConditional ?? [])
       upstreamRequest.headers.set(name, value);
-    // The response may come before the whole body went out (an early 413, say): read it at
-    // once, and let a write failure surface only when no response explains it.
+    const body = feed.body();
     let writeFailure: unknown;
-    const writing = upstream.writeRequest(upstreamRequest, feed.body()).catch((error: unknown) => {
-      writeFailure = error;
-    });
+    let writing: Promise<void> | undefined;
+    if (body === undefined) {
+      // No body: the request is its head, one write, done before the response can start.
+      await upstream.writeRequest(upstreamRequest);
+    } else {
+      // The response may come before the whole body went out (an early 413, say): read it at
+      // once, and let a write failure surface only when no response explains it.
+      writing = upstream.writeRequest(upstreamRequest, body).catch((error: unknown) => {
+        writeFailure = error;
+      });
+    }
     let head: ResponseHeader;
     try {
       head = await upstream.readResponseHead();
     } catch (error) {
-      await writing;
+      if (writing !== undefined) await writing;
       throw feed.failure ?? writeFailure ?? error;
     }
     session.upstreamResponse = head;
     session.timing.upstreamResponseHead = performance.now();
     if (head.status === 101) {
-      await writing;
+      if (writing !== undefined) await writing;
       if (writeFailure !== undefined) throw writeFailure;
       return this.switchProtocols(session, ctx, upstream, head, isUpgrade);
     }
