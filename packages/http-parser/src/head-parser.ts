@@ -74,8 +74,9 @@ let wordView: DataView | null = null;
 /**
  * The field arrays of a head that has none yet; never written to (flush makes arrays of the
  * right size for the first fields, and takeHeaders fresh ones for a head without fields).
+ * Frozen, so that a write into it (a bug) throws instead of leaking into every later head.
  */
-const NO_FIELDS: string[] = [];
+const NO_FIELDS = Object.freeze([]) as unknown as string[];
 const NO_STASH = new Uint8Array(0);
 
 /**
@@ -221,6 +222,26 @@ class StringTable {
 }
 
 const NAME_TABLE = new StringTable(COMMON_NAMES);
+
+/**
+ * The strings of the first `n` pending fields (spans in `fieldSpans`) of a small head in `buf`,
+ * into names[at...] and values[at...]: common names from NAME_TABLE, the rest from their bytes.
+ */
+function fillSmallFields(
+  buf: Uint8Array,
+  n: number,
+  names: string[],
+  values: string[],
+  at: number,
+): void {
+  const spans = fieldSpans;
+  for (let k = 0, i = at; k < 4 * n; k += 4, i++) {
+    const ns = spans[k] as number;
+    const ne = spans[k + 1] as number;
+    names[i] = NAME_TABLE.find(buf, ns, ne) ?? bytesToString(buf, ns, ne);
+    values[i] = bytesToString(buf, spans[k + 2] as number, spans[k + 3] as number);
+  }
+}
 
 function nameIs(buf: Uint8Array, start: number, lower: Uint8Array): boolean {
   for (let i = 0; i < lower.length; i++)
@@ -833,27 +854,16 @@ abstract class HeadScanner {
    * string slices; a small head's few short strings are made from their bytes instead
    * (flushSmall), which costs less than that one native call.
    */
-  private flush(buf: Uint8Array): void {
+  private flush(buf: Uint8Array, isSmall = this.pendingIsSmall()): void {
     const n = this.pending;
-    if (this.pendingIsSmall()) {
+    if (isSmall) {
       this.flushSmall(buf, n);
       return;
     }
+    const lo = this.pendingLo();
+    if (lo < 0) return; // nothing pending
+    const hi = this.pendingHi();
     const spans = fieldSpans;
-    let lo = this.methodStart;
-    if (lo < 0) lo = this.targetStart;
-    if (lo < 0) lo = this.reasonStart;
-    if (lo < 0) {
-      if (n === 0) return;
-      lo = spans[0] as number;
-    }
-    let hi: number;
-    if (n > 0) {
-      const k = 4 * (n - 1);
-      hi = Math.max(spans[k + 1] as number, spans[k + 3] as number);
-    } else if (this.reasonStart >= 0) hi = this.reasonEnd;
-    else if (this.targetStart >= 0) hi = this.targetEnd;
-    else hi = this.methodEnd;
     const text = latin1Slice.call(buf, lo, hi);
     if (this.methodStart >= 0) {
       this.method = text.slice(this.methodStart - lo, this.methodEnd - lo);
@@ -901,19 +911,28 @@ abstract class HeadScanner {
   private pendingIsSmall(): boolean {
     const n = this.pending;
     if (n > SMALL_HEAD_FIELDS) return false;
-    let lo = this.methodStart;
-    if (lo < 0) lo = this.targetStart;
-    if (lo < 0) lo = this.reasonStart;
-    let hi: number;
+    const lo = this.pendingLo();
+    return lo >= 0 && this.pendingHi() - lo <= SMALL_HEAD_BYTES && this.spansAreShort(n);
+  }
+
+  /** Offset in the scanned buffer of the first pending string, -1 when none is pending. */
+  private pendingLo(): number {
+    if (this.methodStart >= 0) return this.methodStart;
+    if (this.targetStart >= 0) return this.targetStart;
+    if (this.reasonStart >= 0) return this.reasonStart;
+    return this.pending > 0 ? (fieldSpans[0] as number) : -1;
+  }
+
+  /** Offset just past the last pending string (when one is pending, see pendingLo). */
+  private pendingHi(): number {
+    const n = this.pending;
     if (n > 0) {
-      if (lo < 0) lo = fieldSpans[0] as number;
       const k = 4 * (n - 1);
-      hi = Math.max(fieldSpans[k + 1] as number, fieldSpans[k + 3] as number);
-    } else if (this.reasonStart >= 0) hi = this.reasonEnd;
-    else if (this.targetStart >= 0) hi = this.targetEnd;
-    else hi = this.methodEnd;
-    if (lo < 0) return false;
-    return hi - lo <= SMALL_HEAD_BYTES && this.spansAreShort(n);
+      return Math.max(fieldSpans[k + 1] as number, fieldSpans[k + 3] as number);
+    }
+    if (this.reasonStart >= 0) return this.reasonEnd;
+    if (this.targetStart >= 0) return this.targetEnd;
+    return this.methodEnd;
   }
 
   /** Whether every string pending (start line's and `n` fields') is at most SHORT_STRING bytes. */
@@ -945,16 +964,8 @@ abstract class HeadScanner {
       this.reason = bytesToString(buf, this.reasonStart, this.reasonEnd);
       this.reasonStart = -1;
     }
-    const spans = fieldSpans;
-    let i = this.startFields(n);
-    const names = this.names;
-    const values = this.values;
-    for (let k = 0; k < 4 * n; k += 4) {
-      const ns = spans[k] as number;
-      const ne = spans[k + 1] as number;
-      names[i] = NAME_TABLE.find(buf, ns, ne) ?? bytesToString(buf, ns, ne);
-      values[i++] = bytesToString(buf, spans[k + 2] as number, spans[k + 3] as number);
-    }
+    const at = this.startFields(n); // first: it may replace the arrays
+    fillSmallFields(buf, n, this.names, this.values, at);
     this.pending = 0;
   }
 
@@ -1079,12 +1090,13 @@ abstract class HeadScanner {
     if (base + after - this.headStart > this.maxHeadSize) {
       this.fail('HeaderTooLarge', 'head larger than maxHeadSize', base + after);
     }
-    // A small head wholly in the caller's chunk: push makes its strings itself (takeHead), so
-    // that nothing young is stored into the parser (see takeHead).
-    if (this.names === NO_FIELDS && buf !== this.stash && this.pendingIsSmall()) {
+    // A small head wholly in the caller's chunk: push makes its strings itself (takeHeaders),
+    // so that nothing young is stored into the parser (see there).
+    const isSmall = this.pendingIsSmall();
+    if (isSmall && this.names === NO_FIELDS && buf !== this.stash) {
       this.isDeferred = true;
     } else {
-      this.flush(buf);
+      this.flush(buf, isSmall);
     }
     this.endOffset = base + after;
     return after;
@@ -1137,7 +1149,8 @@ abstract class HeadScanner {
    * The fields of the head just completed. For a small head wholly in `chunk` (the chunk given
    * to push, see endOfHead) the strings are made here, into arrays that only this call and the
    * map hold: stored into the parser, a long-lived object, each young array or string would
-   * cost a write barrier's slow path, a fifth of a small head's parse. The start line's strings
+   * cost a write barrier's slow path (several percent of a small head's parse, measured). The
+   * start line's strings
    * come from {@link HeadScanner.startLineString} likewise.
    */
   protected takeHeaders(chunk: Uint8Array): HeaderMap {
@@ -1145,13 +1158,7 @@ abstract class HeadScanner {
       const n = this.pending;
       const names = new Array<string>(n);
       const values = new Array<string>(n);
-      const spans = fieldSpans;
-      for (let i = 0, k = 0; i < n; i++, k += 4) {
-        const ns = spans[k] as number;
-        const ne = spans[k + 1] as number;
-        names[i] = NAME_TABLE.find(chunk, ns, ne) ?? bytesToString(chunk, ns, ne);
-        values[i] = bytesToString(chunk, spans[k + 2] as number, spans[k + 3] as number);
-      }
+      fillSmallFields(chunk, n, names, values, 0);
       this.pending = 0;
       return HeaderMap.fromValidated(names, values);
     }
