@@ -1,4 +1,4 @@
-import { HeaderMap } from '@pingora-ts/http-parser';
+import { equalsIgnoreCase, HeaderMap } from '@pingora-ts/http-parser';
 
 /**
  * Fields that describe one connection, not the message (RFC 9110 section 7.6.1): a proxy
@@ -38,18 +38,16 @@ function namedFields(headers: HeaderMap): string[] | undefined {
 }
 
 /**
- * Whether every Connection field is a single option naming a field removed anyway (the usual
- * `keep-alive`): then it names nothing more, known without splitting and lower-casing tokens.
+ * Whether every Connection field, if there is any, is a single option naming a field removed
+ * anyway (the usual `keep-alive`): then it names nothing more, known without splitting and
+ * lower-casing tokens.
  */
 function namesOnlyHopByHop(headers: HeaderMap): boolean {
   const names = headers.names;
   const values = headers.values;
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as string;
-    if (name.length !== 10) continue;
-    if (name !== 'Connection' && name !== 'connection' && name.toLowerCase() !== 'connection') {
-      continue;
-    }
+    if (name.length !== 10 || !equalsIgnoreCase(name, 'connection')) continue;
     if (!HOP_BY_HOP.has((values[i] as string).toLowerCase())) return false;
   }
   return true;
@@ -63,7 +61,7 @@ function namesOnlyHopByHop(headers: HeaderMap): boolean {
 export function withoutHopByHop(headers: HeaderMap, isUpgrade = false): HeaderMap {
   const names = headers.names;
   const values = headers.values;
-  const listed = headers.has('connection') ? namedFields(headers) : undefined;
+  const listed = namedFields(headers);
   // Arrays of the right size from the start (grown from empty, each would get room for 17).
   const size = names.length + (isUpgrade ? 1 : 0);
   const outNames = new Array<string>(size);

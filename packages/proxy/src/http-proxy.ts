@@ -224,7 +224,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     if (phases.logging !== undefined) {
       try {
         const pending = phases.logging(session, session.error, ctx);
-        if (pending !== undefined) await pending;
+        if (isThenable(pending)) await pending;
       } catch {
         // A failing logger must not cost the client its connection.
       }
@@ -255,7 +255,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     if (phases.earlyRequestFilter !== undefined) {
       // A synchronous phase costs no turn of the microtask queue (nor the promise of one).
       const pending = phases.earlyRequestFilter(session, ctx);
-      if (pending !== undefined) await pending;
+      if (isThenable(pending)) await pending;
     }
     let isSkipping = false;
     if (phases.requestFilter !== undefined) {
@@ -270,9 +270,8 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     if (feed.isPresent) await feed.prepare(this.options.retryBufferBytes);
     if (!isSkipping) {
       if (phases.requestCacheFilter !== undefined) {
-        // A synchronous phase costs no extra turn of the microtask queue.
         const pending = phases.requestCacheFilter(session, ctx);
-        if (pending !== undefined) await pending;
+        if (isThenable(pending)) await pending;
       }
       if (session.cache.isEnabled && this.cache !== undefined) {
         if (await this.lookupCache(session, ctx, this.cache)) return;
@@ -531,7 +530,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     const peer = session.peer as ProxyPeer;
     if (phases.connectedToUpstream !== undefined) {
       const pending = phases.connectedToUpstream(session, upstream.isReused, peer, ctx);
-      if (pending !== undefined) await pending;
+      if (isThenable(pending)) await pending;
     }
     const request = session.request;
     const headers = withoutHopByHop(request.headers, isUpgrade);
@@ -544,7 +543,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     );
     if (phases.upstreamRequestFilter !== undefined) {
       const pending = phases.upstreamRequestFilter(session, upstreamRequest, ctx);
-      if (pending !== undefined) await pending;
+      if (isThenable(pending)) await pending;
     }
     for (const [name, value] of session.cacheConditional ?? [])
       upstreamRequest.headers.set(name, value);
@@ -597,7 +596,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     if (!isFromCache) {
       if (phases.upstreamResponseFilter !== undefined) {
         const pending = phases.upstreamResponseFilter(session, head, ctx);
-        if (pending !== undefined) await pending;
+        if (isThenable(pending)) await pending;
       }
       const isCacheable =
         phases.responseCacheFilter === undefined ||
@@ -632,7 +631,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       : new ResponseHeader(head.status, head.reason, 'HTTP/1.1', withoutHopByHop(head.headers));
     if (phases.responseFilter !== undefined) {
       const pending = phases.responseFilter(session, response, ctx);
-      if (pending !== undefined) await pending;
+      if (isThenable(pending)) await pending;
     }
     const decoder = session.decompressResponse ? decoderFor(response.headers) : undefined;
     const range =
@@ -776,7 +775,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     );
     if (phases.upstreamRequestFilter !== undefined) {
       const pending = phases.upstreamRequestFilter(session, upstreamRequest, ctx);
-      if (pending !== undefined) await pending;
+      if (isThenable(pending)) await pending;
     }
     for (const [name, value] of session.cacheConditional ?? [])
       upstreamRequest.headers.set(name, value);
@@ -792,7 +791,8 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     session.timing.upstreamResponseHead = session.timing.upstreamConnected;
     session.upstreamResponse = response.head;
     if (phases.connectedToUpstream !== undefined) {
-      await phases.connectedToUpstream(session, response.isReused, peer, ctx);
+      const pending = phases.connectedToUpstream(session, response.isReused, peer, ctx);
+      if (isThenable(pending)) await pending;
     }
     await this.respondFromUpstream(
       session,
