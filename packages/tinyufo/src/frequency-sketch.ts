@@ -96,7 +96,8 @@ export class FrequencySketch {
       const at = base + row * ROW_COUNTERS + ((hash >>> (row * 4)) & 15);
       // Without branches: which counters are below 15, and which is the least, change from
       // key to key, and mispredicted branches made this several times slower.
-      const count = counters[at]! + ((counters[at]! - COUNTER_MAX) >>> 31);
+      const before = counters[at]!;
+      const count = before + ((before - COUNTER_MAX) >>> 31); // +1 below COUNTER_MAX
       counters[at] = count;
       min = lesser(min, count);
     }
