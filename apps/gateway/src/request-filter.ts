@@ -1,6 +1,7 @@
 import { Filter, type FilterResult, isUpgradeRequest, type ProxySession } from '@pingora-ts/proxy';
 import type { GatewayCtx, GatewayPhasesHost } from './gateway-ctx.js';
 import { normalizePath } from './routing/normalize-path.js';
+import type { CompiledRoute } from './runtime/compiled-route.js';
 
 /**
  * The gateway's request filter. The order of the checks is the cheapest rejection first:
@@ -44,23 +45,24 @@ export function filterRequest(
     return json(413, { error: `request body over ${limit} bytes` }, ctx);
   }
   // Only a route with JWT waits for anything: the others are answered without a promise.
-  if (route.jwt !== undefined) return verifyThenFinish(session, ctx, host);
+  if (route.jwt !== undefined) return verifyThenFinish(session, ctx, host, route, route.jwt);
   return finishFilter(session, ctx, host);
 }
 
-/** JWT verification, then the rest of the filter. */
+/** JWT verification with the route's `jwt`, then the rest of the filter. */
 async function verifyThenFinish(
   session: ProxySession<GatewayCtx>,
   ctx: GatewayCtx,
   host: GatewayPhasesHost,
+  route: CompiledRoute,
+  jwt: NonNullable<CompiledRoute['jwt']>,
 ): Promise<FilterResult> {
-  const route = ctx.route as NonNullable<GatewayCtx['route']>;
-  const result = await route.jwt?.verify(session.request.headers.get('authorization'));
-  if (result !== undefined && !result.isValid) {
+  const result = await jwt.verify(session.request.headers.get('authorization'));
+  if (!result.isValid) {
     host.metrics.authFailures.inc({ route: route.name });
     return json(401, { error: result.reason }, ctx, { 'WWW-Authenticate': result.challenge });
   }
-  ctx.claims = result?.claims;
+  ctx.claims = result.claims;
   return finishFilter(session, ctx, host);
 }
 
@@ -71,7 +73,7 @@ function finishFilter(
   host: GatewayPhasesHost,
 ): FilterResult {
   const request = session.request;
-  const route = ctx.route as NonNullable<GatewayCtx['route']>;
+  const route = ctx.route as CompiledRoute;
   const config = route.config;
   if (route.rateLimiter !== undefined) {
     const verdict = route.rateLimiter.check(rateKey(route.rateLimiter.key, session, ctx));
