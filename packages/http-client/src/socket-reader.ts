@@ -6,11 +6,15 @@ import type { Deadline, TimerWheel } from '@pingora-ts/timeout';
  * Pulls a socket's bytes one chunk at a time: the socket stays paused while nobody reads, so a
  * slow consumer slows the upstream down (TCP backpressure) instead of buffering its body.
  * Each wait for bytes has a read deadline on the timer wheel.
+ *
+ * A reader can stay on a kept-alive connection between exchanges ({@link SocketReader.park},
+ * then {@link SocketReader.reuse}): its listeners are added once per connection, not once per
+ * request.
  */
 export class SocketReader {
   private readonly socket: Socket;
-  private readonly wheel: TimerWheel;
-  private readonly readTimeoutMs: number;
+  private wheel: TimerWheel;
+  private readTimeoutMs: number;
   private readonly queue: Buffer[] = [];
   private isEnded = false;
   private failure: PingoraError | undefined;
@@ -73,7 +77,27 @@ export class SocketReader {
     });
   }
 
-  /** Stops listening (before the socket goes back to the pool or is handed over). */
+  /**
+   * Ends an exchange but keeps listening, for a connection going back to the pool idle (the
+   * socket is paused; bytes that arrive while idle are the pool's to notice). Nothing may be
+   * waiting for a read.
+   */
+  park(): void {
+    if (this.waiting !== undefined) throw new TypeError('park() while a read waits');
+    this.socket.pause();
+  }
+
+  /**
+   * Starts another exchange on a parked reader: `received` counts from zero again, and reads
+   * wait at most `readTimeoutMs` on `wheel`.
+   */
+  reuse(wheel: TimerWheel, readTimeoutMs: number): void {
+    this.wheel = wheel;
+    this.readTimeoutMs = readTimeoutMs;
+    this.received = 0;
+  }
+
+  /** Stops listening (before the socket is closed or handed over). */
   detach(): void {
     this.socket.off('data', this.onData);
     this.socket.off('end', this.onEnd);

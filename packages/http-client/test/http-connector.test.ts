@@ -5,6 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PingoraError } from '@pingora-ts/error';
+import { HeaderMap, RequestHeader } from '@pingora-ts/http-parser';
 import { createCertificate, createCertificateAuthority, TlsSessionCache } from '@pingora-ts/tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpConnector } from '../src/index.js';
@@ -213,5 +214,61 @@ describe('HttpConnector against node:http', () => {
     const again = await c.request(peer);
     expect(again.isReused).toBe(true);
     await again.bytes();
+  });
+});
+
+describe('HttpConnector connection reuse', () => {
+  it('keeps one reader on a pooled connection: reused exchanges add no listeners', async () => {
+    const port = await serve((_req, res) => res.end('ok'));
+    const c = connector();
+    const peer = { host: '127.0.0.1', port };
+    const sockets = new Set<net.Socket>();
+    const counts: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const session = await c.session(peer);
+      expect(session.isReused).toBe(i > 0);
+      // A reused session counts its own response bytes from zero (the retry decision).
+      expect(session.hasResponseBytes).toBe(false);
+      sockets.add(session.socket);
+      counts.push(
+        session.socket.listenerCount('data') +
+          session.socket.listenerCount('end') +
+          session.socket.listenerCount('close') +
+          session.socket.listenerCount('error'),
+      );
+      await session.writeRequest(
+        new RequestHeader('GET', '/', 'HTTP/1.1', new HeaderMap([['Host', 'x']])),
+      );
+      expect((await session.readResponseHead()).status).toBe(200);
+      expect(session.hasResponseBytes).toBe(true);
+      expect(Buffer.from(session.takeCompleteBody() ?? []).toString()).toBe('ok');
+    }
+    expect(sockets.size).toBe(1);
+    expect(new Set(counts).size).toBe(1);
+    expect(sockets.values().next().value?.listenerCount('data')).toBe(1);
+  });
+
+  it('still drops a pooled connection that receives bytes while idle', async () => {
+    let connections = 0;
+    const server = net.createServer((socket) => {
+      connections++;
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        // Unasked bytes once the connection is idle in the pool: it must not be reused.
+        setTimeout(() => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale'), 30);
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const port = (server.address() as net.AddressInfo).port;
+    const c = connector();
+    const first = await c.request({ host: '127.0.0.1', port });
+    expect((await first.bytes()).toString()).toBe('ok');
+    await new Promise((r) => setTimeout(r, 100));
+    const second = await c.request({ host: '127.0.0.1', port });
+    expect((await second.bytes()).toString()).toBe('ok');
+    expect(second.isReused).toBe(false);
+    expect(connections).toBe(2);
   });
 });
