@@ -18,14 +18,17 @@ export class SocketReader {
   private readonly queue: Buffer[] = [];
   private isEnded = false;
   private failure: PingoraError | undefined;
-  private waiting: ((value: Buffer | null | PingoraError) => void) | undefined;
-  private deadline: Deadline | undefined;
+  /** The waiting read's settlers; `undefined` when no read waits. */
+  private resolveRead: ((value: Buffer | null) => void) | undefined;
+  private rejectRead: ((error: PingoraError) => void) | undefined;
+  /** The read deadline, made on the first wait and moved (`reset`) for each later one. */
+  private timer: Deadline | undefined;
   /** Bytes received so far. */
   received = 0;
 
   private readonly onData = (data: Buffer): void => {
     this.received += data.length;
-    if (this.waiting) this.deliver(data);
+    if (this.resolveRead !== undefined) this.deliver(data);
     else {
       this.queue.push(data);
       this.socket.pause();
@@ -33,11 +36,20 @@ export class SocketReader {
   };
   private readonly onEnd = (): void => {
     this.isEnded = true;
-    if (this.waiting) this.deliver(null);
+    if (this.resolveRead !== undefined) this.deliver(null);
   };
   private readonly onError = (error: Error): void => {
     this.failure = fromSystemError(error, 'upstream', 'ReadError', 'reading from upstream');
-    if (this.waiting) this.deliver(this.failure);
+    if (this.resolveRead !== undefined) this.deliver(this.failure);
+  };
+  private readonly onTimeout = (): void => {
+    this.failure = PingoraError.explain(
+      'ReadTimedout',
+      `no bytes from upstream within ${this.readTimeoutMs} ms`,
+      { source: 'upstream' },
+    );
+    this.deliver(this.failure);
+    this.socket.destroy();
   };
 
   constructor(socket: Socket, wheel: TimerWheel, readTimeoutMs: number) {
@@ -63,16 +75,13 @@ export class SocketReader {
     if (this.failure) return Promise.reject(this.failure);
     if (this.isEnded) return Promise.resolve(null);
     return new Promise<Buffer | null>((resolve, reject) => {
-      this.waiting = (value) => (value instanceof PingoraError ? reject(value) : resolve(value));
-      this.deadline = this.wheel.deadline(this.readTimeoutMs, () => {
-        this.failure = PingoraError.explain(
-          'ReadTimedout',
-          `no bytes from upstream within ${this.readTimeoutMs} ms`,
-          { source: 'upstream' },
-        );
-        this.deliver(this.failure);
-        this.socket.destroy();
-      });
+      this.resolveRead = resolve;
+      this.rejectRead = reject;
+      if (this.timer === undefined) {
+        this.timer = this.wheel.deadline(this.readTimeoutMs, this.onTimeout);
+      } else {
+        this.timer.reset(this.readTimeoutMs);
+      }
       this.socket.resume();
     });
   }
@@ -83,7 +92,7 @@ export class SocketReader {
    * waiting for a read.
    */
   park(): void {
-    if (this.waiting !== undefined) throw new TypeError('park() while a read waits');
+    if (this.resolveRead !== undefined) throw new TypeError('park() while a read waits');
     this.socket.pause();
   }
 
@@ -92,6 +101,7 @@ export class SocketReader {
    * wait at most `readTimeoutMs` on `wheel`.
    */
   reuse(wheel: TimerWheel, readTimeoutMs: number): void {
+    if (wheel !== this.wheel) this.timer = undefined; // made on the other wheel (not pending)
     this.wheel = wheel;
     this.readTimeoutMs = readTimeoutMs;
     this.received = 0;
@@ -103,9 +113,9 @@ export class SocketReader {
     this.socket.off('end', this.onEnd);
     this.socket.off('close', this.onEnd);
     this.socket.off('error', this.onError);
-    this.deadline?.cancel();
+    this.timer?.cancel();
     // A read still waiting would never hear from the socket again: wake it with an error.
-    if (this.waiting) {
+    if (this.resolveRead !== undefined) {
       this.failure = PingoraError.explain(
         'ConnectionClosed',
         'connection closed while a read waited',
@@ -119,11 +129,12 @@ export class SocketReader {
   }
 
   private deliver(value: Buffer | null | PingoraError): void {
-    const waiting = this.waiting;
-    this.waiting = undefined;
-    this.deadline?.cancel();
-    this.deadline = undefined;
+    const resolve = this.resolveRead;
+    const reject = this.rejectRead;
+    this.resolveRead = this.rejectRead = undefined;
+    this.timer?.cancel();
     this.socket.pause();
-    waiting?.(value);
+    if (value instanceof PingoraError) reject?.(value);
+    else resolve?.(value);
   }
 }

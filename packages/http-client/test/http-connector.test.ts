@@ -271,4 +271,19 @@ describe('HttpConnector connection reuse', () => {
     expect(second.isReused).toBe(false);
     expect(connections).toBe(2);
   });
+
+  it('times out a read on a reused connection as on a fresh one', async () => {
+    let requests = 0;
+    const port = await serve((_req, res) => {
+      if (++requests === 1) res.end('ok'); // the second request is never answered
+    });
+    const c = connector();
+    const peer = { host: '127.0.0.1', port, readTimeoutMs: 100 };
+    expect((await (await c.request(peer)).bytes()).toString()).toBe('ok');
+    const started = performance.now();
+    const e = await rejection(c.request(peer));
+    expect(e.kind).toBe('ReadTimedout');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(90);
+    expect(requests).toBe(2);
+  });
 });

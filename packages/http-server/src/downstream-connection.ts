@@ -34,6 +34,16 @@ export class DownstreamConnection {
   private isClosing = false;
   private served = 0;
   private readonly parser: RequestHeadParser;
+  /**
+   * The connection's one deadline between requests, made once and moved (`reset`) for each
+   * head: the keep-alive idle timer while `isTimerIdle`, else the header timer.
+   */
+  private timer: Deadline | undefined;
+  private isTimerIdle = false;
+  private readonly onTimer = (): void => {
+    if (this.isTimerIdle) this.socket.end();
+    else this.timeout();
+  };
   /** Resolves when the connection is done (closed or handed over). */
   readonly done: Promise<void>;
 
@@ -125,13 +135,11 @@ export class DownstreamConnection {
     // Bytes already here (pipelining): no wait, so no timer. Otherwise the idle keep-alive
     // timer (the header timer for a connection's first request) until the first byte, then
     // the header timer, armed only when the first chunk did not complete the head.
-    let timer: Deadline | undefined = this.source.hasBuffered
-      ? undefined
-      : this.wheel.deadline(
-          isFirst ? this.options.headerTimeoutMs : this.options.keepAliveTimeoutMs,
-          () => (isFirst ? this.timeout() : this.socket.end()),
-        );
-    let started = isFirst && timer !== undefined; // the header timer is running
+    const isWaiting = !this.source.hasBuffered;
+    if (isWaiting) {
+      this.arm(isFirst ? this.options.headerTimeoutMs : this.options.keepAliveTimeoutMs, !isFirst);
+    }
+    let started = isFirst && isWaiting; // the header timer is running
     try {
       for (;;) {
         const chunk = await this.source.read();
@@ -150,13 +158,19 @@ export class DownstreamConnection {
         if (!started) {
           started = true;
           this.isIdle = false;
-          timer?.cancel();
-          timer = this.wheel.deadline(this.options.headerTimeoutMs, () => this.timeout());
+          this.arm(this.options.headerTimeoutMs, false);
         }
       }
     } finally {
-      timer?.cancel();
+      this.timer?.cancel();
     }
+  }
+
+  /** Runs {@link DownstreamConnection.onTimer} `ms` from now (as the idle timer if `isIdle`). */
+  private arm(ms: number, isIdle: boolean): void {
+    this.isTimerIdle = isIdle;
+    if (this.timer === undefined) this.timer = this.wheel.deadline(ms, this.onTimer);
+    else this.timer.reset(ms);
   }
 
   /** 408 for a head that did not arrive in time (slowloris), then close. */

@@ -136,6 +136,33 @@ describe('HttpServer', () => {
     expect(server.connections).toBe(0);
   });
 
+  it('closes an idle keep-alive connection silently, and a stalled later head with 408', async () => {
+    const { port } = await start(echo, { keepAliveTimeoutMs: 150, headerTimeoutMs: 400 });
+    const request = 'GET /a HTTP/1.1\r\nHost: x\r\n\r\n';
+    // Idle after a request: closed at the keep-alive timeout, with nothing more written.
+    const started = performance.now();
+    const idle = await raw(port, request);
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(idle.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    expect(idle).toMatch(/^HTTP\/1\.1 200 /);
+    // Twice on one connection: the first byte of the third head moves from the keep-alive
+    // timer to the header timer, which answers 408 when the head never ends.
+    const socket = net.connect(port, '127.0.0.1');
+    let out = '';
+    socket.on('data', (d: Buffer) => {
+      out += d.toString('latin1');
+      if (out.split('HTTP/1.1 200 ').length === 2) socket.write(request);
+      else if (out.split('HTTP/1.1 200 ').length === 3) socket.write('GET /b HTTP/1.1\r\n');
+    });
+    await once(socket, 'connect');
+    socket.write(request);
+    const drip = setInterval(() => socket.writable && socket.write('X-A: b\r\n'), 50);
+    await once(socket, 'close');
+    clearInterval(drip);
+    expect(out.split('HTTP/1.1 200 ')).toHaveLength(3);
+    expect(out).toContain('HTTP/1.1 408 ');
+  });
+
   it('sends 100 Continue when the handler reads the body', async () => {
     const { port } = await start(echo);
     const out = await raw(
