@@ -97,8 +97,8 @@ export class HttpConnector {
         wheel: this.wheel,
         readTimeoutMs: peer.readTimeoutMs ?? CLIENT_DEFAULTS.readTimeoutMs,
         writeTimeoutMs: peer.writeTimeoutMs ?? CLIENT_DEFAULTS.writeTimeoutMs,
-        onRelease: (s, outcome) => {
-          if (outcome === 'reused') this.pool.put(key, s, { idleTimeoutMs });
+        onRelease: (s, outcome, watcher) => {
+          if (outcome === 'reused') this.pool.put(key, s, { idleTimeoutMs }, watcher);
         },
       });
     if (taken !== undefined) return make(taken.conn, true);

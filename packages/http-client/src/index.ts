@@ -35,4 +35,9 @@ export {
   peerKeyAddress,
 } from './http-peer.js';
 export { SocketReader } from './socket-reader.js';
-export { type ReleaseOutcome, type RequestBody, UpstreamSession } from './upstream-session.js';
+export {
+  type ReleaseHandler,
+  type ReleaseOutcome,
+  type RequestBody,
+  UpstreamSession,
+} from './upstream-session.js';

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { fromSystemError, PingoraError } from '@pingora-ts/error';
+import type { IdleLoss, IdleWatcher } from '@pingora-ts/pool';
 import type { Deadline, TimerWheel } from '@pingora-ts/timeout';
 
 /**
@@ -9,9 +10,10 @@ import type { Deadline, TimerWheel } from '@pingora-ts/timeout';
  *
  * A reader can stay on a kept-alive connection between exchanges ({@link SocketReader.park},
  * then {@link SocketReader.reuse}): its listeners are added once per connection, not once per
- * request.
+ * request, and while the connection sits in a pool the reader watches it for the pool
+ * ({@link IdleWatcher}).
  */
-export class SocketReader {
+export class SocketReader implements IdleWatcher {
   private readonly socket: Socket;
   private wheel: TimerWheel;
   private readTimeoutMs: number;
@@ -23,12 +25,15 @@ export class SocketReader {
   private rejectRead: ((error: PingoraError) => void) | undefined;
   /** The read deadline, made on the first wait and moved (`reset`) for each later one. */
   private timer: Deadline | undefined;
+  /** The pool's callback while the connection is idle in it (see {@link SocketReader.watch}). */
+  private onLost: ((reason: IdleLoss) => void) | undefined;
   /** Bytes received so far. */
   received = 0;
 
   private readonly onData = (data: Buffer): void => {
     this.received += data.length;
     if (this.resolveRead !== undefined) this.deliver(data);
+    else if (this.onLost !== undefined) this.lose('unexpected-data');
     else {
       this.queue.push(data);
       this.socket.pause();
@@ -37,10 +42,12 @@ export class SocketReader {
   private readonly onEnd = (): void => {
     this.isEnded = true;
     if (this.resolveRead !== undefined) this.deliver(null);
+    else this.lose('remote-close');
   };
   private readonly onError = (error: Error): void => {
     this.failure = fromSystemError(error, 'upstream', 'ReadError', 'reading from upstream');
     if (this.resolveRead !== undefined) this.deliver(this.failure);
+    else this.lose('error');
   };
   private readonly onTimeout = (): void => {
     this.failure = PingoraError.explain(
@@ -97,6 +104,23 @@ export class SocketReader {
   }
 
   /**
+   * Watches the parked connection for its pool ({@link IdleWatcher}): the socket flows, so that
+   * a byte (`unexpected-data`), the peer's FIN (`remote-close`) or an error shows at once.
+   */
+  watch(lost: (reason: IdleLoss) => void): void {
+    this.onLost = lost;
+    if (this.failure !== undefined) this.lose('error');
+    else if (this.isEnded) this.lose('remote-close');
+    else if (this.queue.length > 0) this.lose('unexpected-data');
+    else this.socket.resume();
+  }
+
+  /** Stops watching for the pool: the connection is handed out (or evicted). */
+  unwatch(): void {
+    this.onLost = undefined;
+  }
+
+  /**
    * Starts another exchange on a parked reader: `received` counts from zero again, and reads
    * wait at most `readTimeoutMs` on `wheel`.
    */
@@ -133,8 +157,15 @@ export class SocketReader {
     const reject = this.rejectRead;
     this.resolveRead = this.rejectRead = undefined;
     this.timer?.cancel();
-    this.socket.pause();
+    // The socket keeps flowing: a chunk that comes before the next read is queued (and pauses
+    // it), so a reader that keeps reading costs no pause and resume per chunk.
     if (value instanceof PingoraError) reject?.(value);
     else resolve?.(value);
+  }
+
+  private lose(reason: IdleLoss): void {
+    const lost = this.onLost;
+    this.onLost = undefined;
+    lost?.(reason);
   }
 }

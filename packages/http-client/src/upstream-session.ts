@@ -11,6 +11,7 @@ import {
   ResponseHeadParser,
   shouldKeepAlive,
 } from '@pingora-ts/http-parser';
+import type { IdleWatcher } from '@pingora-ts/pool';
 import type { TimerWheel } from '@pingora-ts/timeout';
 import { SocketReader } from './socket-reader.js';
 
@@ -30,10 +31,21 @@ export type RequestBody = Uint8Array | AsyncIterable<Uint8Array>;
 export type ReleaseOutcome = 'reused' | 'closed';
 
 /**
+ * Told how an exchange left its connection. With `'reused'` comes the connection's reader as
+ * an `IdleWatcher` for `ConnectionPool.put`, which then adds no listeners of its own.
+ */
+export type ReleaseHandler = (
+  socket: Socket,
+  outcome: ReleaseOutcome,
+  watcher?: IdleWatcher,
+) => void;
+
+/**
  * One HTTP/1.1 exchange on one upstream connection, driven step by step: write the request
  * head and body, read the response head (1xx skipped, 101 reported), stream the response body.
  * When the body has been read to its end and both sides allow keep-alive (RFC 9112 9.3),
- * `onRelease(socket, 'reused')` gets the connection back for the pool; otherwise it is closed.
+ * `onRelease(socket, 'reused', watcher)` gets the connection back for the pool (with the reader,
+ * which watches it while idle: pass it on to `ConnectionPool.put`); otherwise it is closed.
  */
 export class UpstreamSession {
   /** The connection. */
@@ -43,7 +55,7 @@ export class UpstreamSession {
   private readonly reader: SocketReader;
   private readonly wheel: TimerWheel;
   private readonly writeTimeoutMs: number;
-  private readonly onRelease: (socket: Socket, outcome: ReleaseOutcome) => void;
+  private readonly onRelease: ReleaseHandler;
   private request: RequestHeader | undefined;
   private parsed: ParsedResponse | undefined;
   private leftover: Buffer | undefined;
@@ -56,7 +68,7 @@ export class UpstreamSession {
     wheel: TimerWheel;
     readTimeoutMs: number;
     writeTimeoutMs: number;
-    onRelease: (socket: Socket, outcome: ReleaseOutcome) => void;
+    onRelease: ReleaseHandler;
   }) {
     this.socket = options.socket;
     this.isReused = options.isReused;
@@ -244,7 +256,7 @@ export class UpstreamSession {
     }
     this.isFinished = true;
     this.reader.park();
-    this.onRelease(this.socket, 'reused');
+    this.onRelease(this.socket, 'reused', this.reader);
   }
 
   private detach(): void {

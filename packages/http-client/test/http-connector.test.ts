@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PingoraError } from '@pingora-ts/error';
 import { HeaderMap, RequestHeader } from '@pingora-ts/http-parser';
+import { ConnectionPool } from '@pingora-ts/pool';
 import { createCertificate, createCertificateAuthority, TlsSessionCache } from '@pingora-ts/tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpConnector } from '../src/index.js';
@@ -262,10 +263,16 @@ describe('HttpConnector connection reuse', () => {
     await once(server, 'listening');
     cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
     const port = (server.address() as net.AddressInfo).port;
-    const c = connector();
+    const pool = new ConnectionPool<net.Socket>();
+    cleanups.push(() => pool.close());
+    const c = connector({ pool });
     const first = await c.request({ host: '127.0.0.1', port });
     expect((await first.bytes()).toString()).toBe('ok');
+    expect(pool.idleCount()).toBe(1);
     await new Promise((r) => setTimeout(r, 100));
+    // Noticed while idle, not only when next taken.
+    expect(pool.idleCount()).toBe(0);
+    expect(pool.stats().evictions['unexpected-data']).toBe(1);
     const second = await c.request({ host: '127.0.0.1', port });
     expect((await second.bytes()).toString()).toBe('ok');
     expect(second.isReused).toBe(false);
@@ -285,5 +292,24 @@ describe('HttpConnector connection reuse', () => {
     expect(e.kind).toBe('ReadTimedout');
     expect(performance.now() - started).toBeGreaterThanOrEqual(90);
     expect(requests).toBe(2);
+  });
+
+  it('drops a pooled connection as soon as the upstream closes it while idle', async () => {
+    const server = http.createServer((_req, res) => res.end('ok'));
+    server.keepAliveTimeout = 50;
+    (server as { keepAliveTimeoutBuffer?: number }).keepAliveTimeoutBuffer = 0;
+    const port = await serve(() => {}, server);
+    const pool = new ConnectionPool<net.Socket>();
+    cleanups.push(() => pool.close());
+    const c = connector({ pool });
+    expect((await (await c.request({ host: '127.0.0.1', port })).bytes()).toString()).toBe('ok');
+    expect(pool.idleCount()).toBe(1);
+    for (let i = 0; i < 100 && pool.idleCount() > 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(pool.idleCount()).toBe(0);
+    expect(pool.stats().evictions['remote-close']).toBe(1);
+    const again = await c.request({ host: '127.0.0.1', port });
+    expect((await again.bytes()).toString()).toBe('ok');
+    expect(again.isReused).toBe(false);
   });
 });

@@ -214,8 +214,8 @@ export class H2Connector {
       wheel: this.wheel,
       readTimeoutMs: peer.readTimeoutMs ?? CLIENT_DEFAULTS.readTimeoutMs,
       writeTimeoutMs: peer.writeTimeoutMs ?? CLIENT_DEFAULTS.writeTimeoutMs,
-      onRelease: (s, outcome) => {
-        if (outcome === 'reused') this.h1Pool.put(key, s, { idleTimeoutMs });
+      onRelease: (s, outcome, watcher) => {
+        if (outcome === 'reused') this.h1Pool.put(key, s, { idleTimeoutMs }, watcher);
       },
     });
     const headers = headerMapOf(init.headers);

@@ -3,7 +3,12 @@ import { GlobalOrder } from './global-order.js';
 import { HotStack } from './hot-stack.js';
 import { IdleEntry, type LostHandler, unusableReason } from './idle-entry.js';
 import { defaultPoolTimers, type OwnedPoolTimers, type PoolTimers } from './idle-timers.js';
-import type { ConnectionMeta, PoolConnection, TakenConnection } from './pool-connection.js';
+import type {
+  ConnectionMeta,
+  IdleWatcher,
+  PoolConnection,
+  TakenConnection,
+} from './pool-connection.js';
 import { checkIdleTimeout, type PoolOptions, resolvePoolOptions } from './pool-options.js';
 import { type EvictionReason, PoolCounters, type PoolStats } from './pool-stats.js';
 
@@ -104,8 +109,11 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
    * or the connection is closed or has unread bytes (a reused connection must start clean).
    * Throws a `PingoraError` (InternalError) if `conn` is already idle in the pool: handing it out
    * twice would interleave two requests on one connection.
+   *
+   * @param watcher - watches the idle connection in place of the pool's listeners (see
+   *   {@link IdleWatcher}); by default the pool listens itself.
    */
-  put(key: string, conn: C, meta: ConnectionMeta = {}): boolean {
+  put(key: string, conn: C, meta: ConnectionMeta = {}, watcher?: IdleWatcher): boolean {
     if (this.idleByConn.has(conn)) {
       throw PingoraError.explain(
         'InternalError',
@@ -131,8 +139,15 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
       return false;
     }
 
-    const entry = new IdleEntry(this.nextId++, key, conn, meta, this.timers.now(), this.lost);
-    entry.watch();
+    const entry = new IdleEntry(
+      this.nextId++,
+      key,
+      conn,
+      meta,
+      this.timers.now(),
+      this.lost,
+      watcher,
+    );
     let stack = this.stacks.get(key);
     if (stack === undefined) {
       stack = new HotStack<C>();
@@ -144,12 +159,14 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
     // Per key first: when this key is full its own oldest goes, not another peer's.
     if (stack.size > this.maxIdlePerKey) this.discard(stack.bottom!, 'per-key-cap', true);
     this.order.add(entry);
+    // Watched once it is in every structure: a watcher may report the connection lost at once.
+    entry.watch();
     if (timeoutMs > 0 && timeoutMs !== Number.POSITIVE_INFINITY && entry.isIdle) {
       entry.cancelTimer = this.timers.schedule(timeoutMs, () =>
         this.discard(entry, 'idle-timeout', true),
       );
     }
-    return true;
+    return entry.isIdle;
   }
 
   /** Closes every idle connection of `key` (reason `explicit`); returns how many. */

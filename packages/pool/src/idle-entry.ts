@@ -1,4 +1,4 @@
-import type { ConnectionMeta, PoolConnection } from './pool-connection.js';
+import type { ConnectionMeta, IdleLoss, IdleWatcher, PoolConnection } from './pool-connection.js';
 import type { EvictionReason } from './pool-stats.js';
 
 /** Called once when an idle connection is lost (closed, errored, sent bytes, timed out). */
@@ -9,7 +9,8 @@ export type LostHandler<C extends PoolConnection> = (
 
 /**
  * One idle connection: its place in its key's hot stack (intrusive links, so removing any
- * entry is O(1)), its idle timer, and the listeners that watch the socket while it is idle.
+ * entry is O(1)), its idle timer, and the listeners that watch the socket while it is idle
+ * (or the owner's {@link IdleWatcher} in their place).
  */
 export class IdleEntry<C extends PoolConnection> {
   readonly id: number;
@@ -27,9 +28,11 @@ export class IdleEntry<C extends PoolConnection> {
   /** Cancels the idle timer, when one is armed. */
   cancelTimer: (() => void) | undefined = undefined;
 
-  private readonly onReadable: () => void;
-  private readonly onClose: () => void;
-  private readonly onError: () => void;
+  private readonly lost: LostHandler<C>;
+  private readonly watcher: IdleWatcher | undefined;
+  private onReadable: (() => void) | undefined = undefined;
+  private onClose: (() => void) | undefined = undefined;
+  private onError: (() => void) | undefined = undefined;
 
   constructor(
     id: number,
@@ -38,26 +41,33 @@ export class IdleEntry<C extends PoolConnection> {
     meta: ConnectionMeta,
     idleSince: number,
     lost: LostHandler<C>,
+    watcher?: IdleWatcher,
   ) {
     this.id = id;
     this.key = key;
     this.conn = conn;
     this.meta = meta;
     this.idleSince = idleSince;
+    this.lost = lost;
+    this.watcher = watcher;
+  }
+
+  /** Starts watching the idle connection. */
+  watch(): void {
+    if (this.watcher !== undefined) {
+      this.watcher.watch((reason: IdleLoss) => this.lost(this, reason));
+      return;
+    }
+    const conn = this.conn;
     // 'readable' fires for a byte or for EOF (before any 'end', which a stream only emits once
     // its buffer is read, so no 'end' listener is needed): a byte is a protocol violation
     // (nothing was asked), an empty buffer means the peer closed its side. 'close' catches a
     // connection destroyed behind the pool's back; 'error' must be listened to or it would
     // crash the process.
     this.onReadable = () =>
-      lost(this, (conn.readableLength ?? 0) > 0 ? 'unexpected-data' : 'remote-close');
-    this.onClose = () => lost(this, 'remote-close');
-    this.onError = () => lost(this, 'error');
-  }
-
-  /** Starts watching the idle connection. */
-  watch(): void {
-    const conn = this.conn;
+      this.lost(this, (conn.readableLength ?? 0) > 0 ? 'unexpected-data' : 'remote-close');
+    this.onClose = () => this.lost(this, 'remote-close');
+    this.onError = () => this.lost(this, 'error');
     conn.on('error', this.onError);
     conn.on('close', this.onClose);
     conn.on('readable', this.onReadable);
@@ -65,10 +75,14 @@ export class IdleEntry<C extends PoolConnection> {
 
   /** Stops watching: the connection is handed out or evicted. */
   unwatch(): void {
+    if (this.watcher !== undefined) {
+      this.watcher.unwatch();
+      return;
+    }
     const conn = this.conn;
-    conn.off('readable', this.onReadable);
-    conn.off('close', this.onClose);
-    conn.off('error', this.onError);
+    if (this.onReadable !== undefined) conn.off('readable', this.onReadable);
+    if (this.onClose !== undefined) conn.off('close', this.onClose);
+    if (this.onError !== undefined) conn.off('error', this.onError);
   }
 }
 

@@ -32,6 +32,8 @@ export {
 } from './peer-key.js';
 export type {
   ConnectionMeta,
+  IdleLoss,
+  IdleWatcher,
   PoolConnection,
   TakenConnection,
   WatchedEvent,

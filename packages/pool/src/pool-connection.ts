@@ -1,3 +1,5 @@
+import type { EvictionReason } from './pool-stats.js';
+
 /** The events the pool watches on an idle connection. */
 export type WatchedEvent = 'readable' | 'close' | 'error';
 
@@ -46,4 +48,23 @@ export interface TakenConnection<C extends PoolConnection> {
   readonly meta: ConnectionMeta & { readonly reuseCount: number };
   /** How long the connection sat idle, in ms of the pool's clock. */
   readonly idleMs: number;
+}
+
+/** How an {@link IdleWatcher} reports an idle connection lost. */
+export type IdleLoss = Extract<EvictionReason, 'remote-close' | 'unexpected-data' | 'error'>;
+
+/**
+ * An owner that listens to its connection anyway can watch it while it sits idle, in place of
+ * the pool's own listeners (pass it to {@link ConnectionPool.put}): adding and removing three
+ * listeners on every put and take costs more than noticing the same events in listeners that
+ * stay on the connection.
+ */
+export interface IdleWatcher {
+  /**
+   * From now until `unwatch()`, calls `lost` once when the connection closes, errors or
+   * receives a byte. May call it at once, when the connection is already lost.
+   */
+  watch(lost: (reason: IdleLoss) => void): void;
+  /** Stops watching: the connection is handed out or evicted. */
+  unwatch(): void;
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConnectionPool, EVICTION_REASONS, type EvictionReason } from '../src/index.js';
-import { FakeConnection } from './fake-connection.js';
+import { FakeConnection, FakeWatcher } from './fake-connection.js';
 import { ManualTimers } from './manual-timers.js';
 
 // The reference model: every idle connection in one array in `put` order (oldest first).
@@ -118,95 +118,135 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   }),
 );
 
-describe('ConnectionPool against a reference model (fake connections)', () => {
-  it('takes LIFO per key, evicts LRU across keys, honours caps and idle timeouts, never hands out twice', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 6 }),
-        fc.integer({ min: 0, max: 4 }),
-        fc.array(opArb, { maxLength: 120 }),
-        (maxIdle, maxIdlePerKey, ops) => {
-          const timers = new ManualTimers();
-          const pool = new ConnectionPool<FakeConnection>(
-            { maxIdle, maxIdlePerKey, idleTimeoutMs: POOL_IDLE_TIMEOUT },
-            timers,
-          );
-          const model = new Model(maxIdle, maxIdlePerKey);
-          const conns = new Map<number, FakeConnection>();
-          const out = new Map<number, string>(); // handed out, not yet returned
-          let nextId = 1;
-          try {
-            for (const o of ops) {
-              if (o.op === 'put') {
-                const conn = new FakeConnection(nextId++);
-                conns.set(conn.id, conn);
-                const meta = o.timeout === undefined ? {} : { idleTimeoutMs: o.timeout };
-                expect(pool.put(o.key, conn, meta)).toBe(model.put(conn.id, o.key, o.timeout));
-              } else if (o.op === 'advance') {
-                timers.advance(o.ms);
-                model.advance(o.ms);
-              } else if (o.op === 'take') {
-                const got = pool.take(o.key);
-                const want = model.take(o.key);
-                expect(got?.conn.id).toBe(want?.id);
-                if (got !== undefined) {
-                  expect(got.idleMs).toBe(model.now - want!.since);
-                  expect(out.has(got.conn.id)).toBe(false);
-                  expect(got.conn.destroyed).toBe(false);
-                  expect(got.conn.watchers()).toBe(0);
-                  out.set(got.conn.id, o.key);
-                }
-              } else if (o.op === 'evict') {
-                expect(pool.evict(o.key)).toBe(model.evict(o.key));
-              } else if (o.op === 'return') {
-                const ids = [...out.keys()];
-                if (ids.length === 0) continue;
-                const id = ids[o.pick % ids.length]!;
-                out.delete(id);
-                const meta = o.timeout === undefined ? {} : { idleTimeoutMs: o.timeout };
-                expect(pool.put(o.key, conns.get(id)!, meta)).toBe(model.put(id, o.key, o.timeout));
-              } else {
-                // The peer acts on one idle connection: it must be evicted at once.
-                if (model.idle.length === 0) continue;
-                const { id } = model.idle[o.pick % model.idle.length]!;
-                const conn = conns.get(id)!;
-                if (o.event === 'close') conn.emit('close');
-                else if (o.event === 'end') conn.hangUp();
-                else if (o.event === 'data') conn.receive(5);
-                else conn.emit('error', new Error('ECONNRESET'));
-                const reason: EvictionReason =
-                  o.event === 'data'
-                    ? 'unexpected-data'
-                    : o.event === 'error'
-                      ? 'error'
-                      : 'remote-close';
-                model.drop(id, reason);
-                expect(conn.destroyed).toBe(true);
+describe.each([
+  ['its own listeners', false],
+  ["the owner's IdleWatcher", true],
+])(
+  'ConnectionPool against a reference model (fake connections), watching with %s',
+  (_, isWatched) => {
+    it('takes LIFO per key, evicts LRU across keys, honours caps and idle timeouts, never hands out twice', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: 6 }),
+          fc.integer({ min: 0, max: 4 }),
+          fc.array(opArb, { maxLength: 120 }),
+          (maxIdle, maxIdlePerKey, ops) => {
+            const timers = new ManualTimers();
+            const pool = new ConnectionPool<FakeConnection>(
+              { maxIdle, maxIdlePerKey, idleTimeoutMs: POOL_IDLE_TIMEOUT },
+              timers,
+            );
+            const model = new Model(maxIdle, maxIdlePerKey);
+            const conns = new Map<number, FakeConnection>();
+            const watchers = new Map<FakeConnection, FakeWatcher>();
+            const watcherOf = (conn: FakeConnection) => {
+              if (!isWatched) return undefined;
+              let w = watchers.get(conn);
+              if (w === undefined) {
+                w = new FakeWatcher(conn);
+                watchers.set(conn, w);
               }
-              const stats = pool.stats();
-              expect(stats.idle).toBe(model.idle.length);
-              expect(stats.keys).toBe(new Set(model.idle.map((e) => e.key)).size);
-              expect(stats.evictions).toEqual(model.evictions);
-              expect(stats.hits).toBe(model.hits);
-              expect(stats.misses).toBe(model.misses);
-              expect(stats.idle).toBeLessThanOrEqual(maxIdle);
-              // One armed deadline per idle connection that can time out: none leak.
-              expect(timers.armed).toBe(model.idle.filter((e) => e.deadline !== Infinity).length);
+              return w;
+            };
+            const out = new Map<number, string>(); // handed out, not yet returned
+            let nextId = 1;
+            try {
+              for (const o of ops) {
+                if (o.op === 'put') {
+                  const conn = new FakeConnection(nextId++);
+                  conns.set(conn.id, conn);
+                  const meta = o.timeout === undefined ? {} : { idleTimeoutMs: o.timeout };
+                  expect(pool.put(o.key, conn, meta, watcherOf(conn))).toBe(
+                    model.put(conn.id, o.key, o.timeout),
+                  );
+                } else if (o.op === 'advance') {
+                  timers.advance(o.ms);
+                  model.advance(o.ms);
+                } else if (o.op === 'take') {
+                  const got = pool.take(o.key);
+                  const want = model.take(o.key);
+                  expect(got?.conn.id).toBe(want?.id);
+                  if (got !== undefined) {
+                    expect(got.idleMs).toBe(model.now - want!.since);
+                    expect(out.has(got.conn.id)).toBe(false);
+                    expect(got.conn.destroyed).toBe(false);
+                    if (isWatched) expect(watcherOf(got.conn)?.isWatching).toBe(false);
+                    else expect(got.conn.watchers()).toBe(0);
+                    out.set(got.conn.id, o.key);
+                  }
+                } else if (o.op === 'evict') {
+                  expect(pool.evict(o.key)).toBe(model.evict(o.key));
+                } else if (o.op === 'return') {
+                  const ids = [...out.keys()];
+                  if (ids.length === 0) continue;
+                  const id = ids[o.pick % ids.length]!;
+                  out.delete(id);
+                  const meta = o.timeout === undefined ? {} : { idleTimeoutMs: o.timeout };
+                  const conn = conns.get(id)!;
+                  expect(pool.put(o.key, conn, meta, watcherOf(conn))).toBe(
+                    model.put(id, o.key, o.timeout),
+                  );
+                } else {
+                  // The peer acts on one idle connection: it must be evicted at once.
+                  if (model.idle.length === 0) continue;
+                  const { id } = model.idle[o.pick % model.idle.length]!;
+                  const conn = conns.get(id)!;
+                  if (o.event === 'close') conn.emit('close');
+                  else if (o.event === 'end') conn.hangUp();
+                  else if (o.event === 'data') conn.receive(5);
+                  else conn.emit('error', new Error('ECONNRESET'));
+                  const reason: EvictionReason =
+                    o.event === 'data'
+                      ? 'unexpected-data'
+                      : o.event === 'error'
+                        ? 'error'
+                        : 'remote-close';
+                  model.drop(id, reason);
+                  expect(conn.destroyed).toBe(true);
+                }
+                const stats = pool.stats();
+                expect(stats.idle).toBe(model.idle.length);
+                expect(stats.keys).toBe(new Set(model.idle.map((e) => e.key)).size);
+                expect(stats.evictions).toEqual(model.evictions);
+                expect(stats.hits).toBe(model.hits);
+                expect(stats.misses).toBe(model.misses);
+                expect(stats.idle).toBeLessThanOrEqual(maxIdle);
+                // One armed deadline per idle connection that can time out: none leak.
+                expect(timers.armed).toBe(model.idle.filter((e) => e.deadline !== Infinity).length);
+              }
+              // Exactly the idle ones and the ones handed out are alive.
+              const idleIds = new Set(model.idle.map((e) => e.id));
+              for (const [id, conn] of conns) {
+                expect(conn.destroyed).toBe(!idleIds.has(id) && !out.has(id));
+              }
+            } finally {
+              pool.close();
             }
-            // Exactly the idle ones and the ones handed out are alive.
-            const idleIds = new Set(model.idle.map((e) => e.id));
-            for (const [id, conn] of conns) {
-              expect(conn.destroyed).toBe(!idleIds.has(id) && !out.has(id));
-            }
-          } finally {
-            pool.close();
-          }
-          expect(timers.armed).toBe(0);
-          for (const id of out.keys()) expect(conns.get(id)!.destroyed).toBe(false);
-          for (const [id, conn] of conns) if (!out.has(id)) expect(conn.destroyed).toBe(true);
-        },
-      ),
-      { numRuns: 300 },
-    );
+            expect(timers.armed).toBe(0);
+            for (const id of out.keys()) expect(conns.get(id)!.destroyed).toBe(false);
+            for (const [id, conn] of conns) if (!out.has(id)) expect(conn.destroyed).toBe(true);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+  },
+);
+
+describe('ConnectionPool with an IdleWatcher', () => {
+  it('drops a connection its watcher reports lost at once, arming nothing', () => {
+    const timers = new ManualTimers();
+    const pool = new ConnectionPool<FakeConnection>({ idleTimeoutMs: 100 }, timers);
+    const conn = new FakeConnection(1);
+    const watcher = {
+      watch: (lost: (r: 'remote-close') => void) => lost('remote-close'),
+      unwatch() {},
+    };
+    expect(pool.put('k', conn, {}, watcher)).toBe(false);
+    expect(conn.destroyed).toBe(true);
+    expect(pool.stats().idle).toBe(0);
+    expect(pool.stats().evictions['remote-close']).toBe(1);
+    expect(timers.armed).toBe(0);
+    expect(pool.take('k')).toBeUndefined();
   });
 });

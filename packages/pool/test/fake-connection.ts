@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { PoolConnection } from '../src/index.js';
+import type { IdleLoss, IdleWatcher, PoolConnection } from '../src/index.js';
 
 /**
  * A FAKE in-memory connection for the model tests (sockets are not what the ordering tests
@@ -40,5 +40,40 @@ export class FakeConnection extends EventEmitter implements PoolConnection {
       (n, event) => n + this.listenerCount(event),
       0,
     );
+  }
+}
+
+/**
+ * A FAKE owner's {@link IdleWatcher}: it listens to its connection for the connection's whole
+ * life (as an HTTP client's reader does) and reports a loss only while the pool has it watch.
+ */
+export class FakeWatcher implements IdleWatcher {
+  private lost: ((reason: IdleLoss) => void) | undefined;
+
+  constructor(conn: FakeConnection) {
+    conn.on('readable', () =>
+      this.report(conn.readableLength > 0 ? 'unexpected-data' : 'remote-close'),
+    );
+    conn.on('close', () => this.report('remote-close'));
+    conn.on('error', () => this.report('error'));
+  }
+
+  /** True between `watch` and `unwatch` (or the loss it reported). */
+  get isWatching(): boolean {
+    return this.lost !== undefined;
+  }
+
+  watch(lost: (reason: IdleLoss) => void): void {
+    this.lost = lost;
+  }
+
+  unwatch(): void {
+    this.lost = undefined;
+  }
+
+  private report(reason: IdleLoss): void {
+    const lost = this.lost;
+    this.lost = undefined;
+    lost?.(reason);
   }
 }
