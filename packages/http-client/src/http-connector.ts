@@ -82,26 +82,28 @@ export class HttpConnector {
    * An exchange on `peer`: a pooled connection when one is idle (`isReused`), else a new one
    * within the connect timeout. `fresh` skips the pool.
    */
-  async session(
+  session(
     peer: HttpPeer,
     fresh = false,
     deadlineAt = Number.POSITIVE_INFINITY,
   ): Promise<UpstreamSession> {
+    const pooled = fresh ? undefined : this.pooledSession(peer);
+    return pooled === undefined ? this.freshSession(peer, deadlineAt) : Promise.resolve(pooled);
+  }
+
+  /**
+   * An exchange on an idle pooled connection of `peer`, or `undefined` when none is idle: the
+   * synchronous half of {@link HttpConnector.session}, for a caller that would rather not wait
+   * a turn of the microtask queue for a connection that is already there.
+   */
+  pooledSession(peer: HttpPeer): UpstreamSession | undefined {
     const key = this.keyOf(peer);
-    const taken = fresh ? undefined : this.pool.take(key);
-    const idleTimeoutMs = peer.idleTimeoutMs ?? CLIENT_DEFAULTS.idleTimeoutMs;
-    const make = (socket: Socket, isReused: boolean) =>
-      new UpstreamSession({
-        socket,
-        isReused,
-        wheel: this.wheel,
-        readTimeoutMs: peer.readTimeoutMs ?? CLIENT_DEFAULTS.readTimeoutMs,
-        writeTimeoutMs: peer.writeTimeoutMs ?? CLIENT_DEFAULTS.writeTimeoutMs,
-        onRelease: (s, outcome, watcher) => {
-          if (outcome === 'reused') this.pool.put(key, s, { idleTimeoutMs }, watcher);
-        },
-      });
-    if (taken !== undefined) return make(taken.conn, true);
+    const taken = this.pool.take(key);
+    return taken === undefined ? undefined : this.makeSession(peer, key, taken.conn, true);
+  }
+
+  /** An exchange on a new connection to `peer`, within the connect timeout. */
+  private async freshSession(peer: HttpPeer, deadlineAt: number): Promise<UpstreamSession> {
     const left = deadlineAt - performance.now();
     if (left <= 0) {
       throw PingoraError.explain('ConnectTimedout', 'total connect timeout spent', {
@@ -109,7 +111,27 @@ export class HttpConnector {
       });
     }
     const timeout = Math.min(peer.connectTimeoutMs ?? CLIENT_DEFAULTS.connectTimeoutMs, left);
-    return make(await connectPeer(peer, timeout, this.wheel, this.sessions), false);
+    const socket = await connectPeer(peer, timeout, this.wheel, this.sessions);
+    return this.makeSession(peer, this.keyOf(peer), socket, false);
+  }
+
+  private makeSession(
+    peer: HttpPeer,
+    key: string,
+    socket: Socket,
+    isReused: boolean,
+  ): UpstreamSession {
+    const idleTimeoutMs = peer.idleTimeoutMs ?? CLIENT_DEFAULTS.idleTimeoutMs;
+    return new UpstreamSession({
+      socket,
+      isReused,
+      wheel: this.wheel,
+      readTimeoutMs: peer.readTimeoutMs ?? CLIENT_DEFAULTS.readTimeoutMs,
+      writeTimeoutMs: peer.writeTimeoutMs ?? CLIENT_DEFAULTS.writeTimeoutMs,
+      onRelease: (s, outcome, watcher) => {
+        if (outcome === 'reused') this.pool.put(key, s, { idleTimeoutMs }, watcher);
+      },
+    });
   }
 
   /** Runs one request; the response body streams (see {@link UpstreamResponse}). */

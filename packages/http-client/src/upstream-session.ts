@@ -16,6 +16,8 @@ import type { TimerWheel } from '@pingora-ts/timeout';
 import { SocketReader } from './socket-reader.js';
 
 const EMPTY = new Uint8Array(0);
+/** The settled answer of a write the socket took at once, shared rather than made per write. */
+const WRITTEN: Promise<void> = Promise.resolve();
 
 /**
  * The reader of each kept-alive connection: it stays on the socket while the socket sits in the
@@ -95,13 +97,34 @@ export class UpstreamSession {
    * absent), or a stream as chunked (unless the head has a Content-Length). Waits on
    * backpressure with the write timeout.
    */
-  async writeRequest(head: RequestHeader, body?: RequestBody): Promise<void> {
+  writeRequest(head: RequestHeader, body?: RequestBody): Promise<void> {
     this.request = head;
+    if (body !== undefined) return this.writeRequestWithBody(head, body);
+    // A bodiless request is one write, most often taken at once: no async frame for it.
+    let written: Promise<void>;
+    try {
+      written = this.write(encodeRequestHead(head));
+    } catch (error) {
+      return Promise.reject(this.writeFailure(error));
+    }
+    if (written === WRITTEN) {
+      this.isRequestWritten = true;
+      return WRITTEN;
+    }
+    return written.then(
+      () => {
+        this.isRequestWritten = true;
+      },
+      (error: unknown) => {
+        throw this.writeFailure(error);
+      },
+    );
+  }
+
+  private async writeRequestWithBody(head: RequestHeader, body: RequestBody): Promise<void> {
     const h = head.headers;
     try {
-      if (body === undefined) {
-        await this.write(encodeRequestHead(head));
-      } else if (body instanceof Uint8Array) {
+      if (body instanceof Uint8Array) {
         if (!h.has('content-length') && !h.has('transfer-encoding')) {
           h.set('Content-Length', String(body.length));
         }
@@ -121,9 +144,14 @@ export class UpstreamSession {
       }
       this.isRequestWritten = true;
     } catch (error) {
-      this.close();
-      throw this.failure(error, 'WriteError', 'writing the request');
+      throw this.writeFailure(error);
     }
+  }
+
+  /** Closes the connection and makes the error for a failed request write. */
+  private writeFailure(error: unknown): PingoraError {
+    this.close();
+    return this.failure(error, 'WriteError', 'writing the request');
   }
 
   /**
@@ -264,8 +292,9 @@ export class UpstreamSession {
     readers.delete(this.socket);
   }
 
+  /** Writes `data`; {@link WRITTEN} when the socket took it without backpressure. */
   private write(data: Uint8Array): Promise<void> {
-    if (this.socket.write(data)) return Promise.resolve();
+    if (this.socket.write(data)) return WRITTEN;
     return new Promise<void>((resolve, reject) => {
       const onDrain = () => {
         timer.cancel();

@@ -312,4 +312,22 @@ describe('HttpConnector connection reuse', () => {
     expect((await again.bytes()).toString()).toBe('ok');
     expect(again.isReused).toBe(false);
   });
+
+  it('hands out an idle connection synchronously with pooledSession, and nothing when none is idle', async () => {
+    const port = await serve((_req, res) => res.end('ok'));
+    const c = connector();
+    const peer = { host: '127.0.0.1', port };
+    expect(c.pooledSession(peer)).toBeUndefined();
+    expect((await (await c.request(peer)).bytes()).toString()).toBe('ok');
+    const session = c.pooledSession(peer);
+    expect(session?.isReused).toBe(true);
+    expect(c.pooledSession(peer)).toBeUndefined(); // the only idle one is out
+    // A head that cannot be written rejects (WriteError) and closes the connection.
+    const e = await rejection(
+      session!.writeRequest(new RequestHeader('G T', '/', 'HTTP/1.1', new HeaderMap())),
+    );
+    expect(e.kind).toBe('WriteError');
+    expect(session!.socket.destroyed).toBe(true);
+    expect(c.stats().idle).toBe(0);
+  });
 });

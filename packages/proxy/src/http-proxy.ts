@@ -447,7 +447,10 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       }
       let upstream: UpstreamSession;
       try {
-        upstream = await this.connector.session(peer, isFreshOnly);
+        // An idle pooled connection is taken without waiting a turn; a new one is awaited.
+        upstream =
+          (isFreshOnly ? undefined : this.connector.pooledSession(peer)) ??
+          (await this.connector.session(peer, true));
       } catch (error) {
         let e = PingoraError.from(error, 'ConnectError', `connecting to ${peerAddress(peer)}`);
         e.intoUpstream();
