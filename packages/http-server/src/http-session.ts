@@ -24,6 +24,8 @@ export type HeadersInit = HeaderMap | Record<string, string> | Iterable<readonly
  * one goes in a write of its own (the copy would cost more than the second write).
  */
 const WHOLE_WRITE_BYTES = 8 * 1024;
+/** The settled answer of a write the socket took at once, shared rather than made per write. */
+const WRITTEN: Promise<void> = Promise.resolve();
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 const NO_BODY_STATUS = (status: number) =>
   (status >= 100 && status < 200) || status === 204 || status === 304;
@@ -141,30 +143,39 @@ export class HttpSession {
    * the body is small (up to 8 KiB), one vectored write of head and body when it is larger;
    * a chunked or bodiless response goes as `writeHead` then `end(body)`.
    */
-  async writeResponse(
+  writeResponse(
     status: number,
     headers: HeadersInit | undefined,
     body: Uint8Array,
     reason?: string,
   ): Promise<void> {
-    const head = this.prepareHead(status, headers, reason);
-    if (this.isChunked || this.hasNoBody) {
-      if (!this.socket.write(encodeResponseHead(head))) await this.drained();
-      return this.end(body);
+    // Not an async function: the usual response is taken by the socket at once, and then
+    // costs no async frame, only the shared settled promise.
+    let isFlowing: boolean;
+    try {
+      const head = this.prepareHead(status, headers, reason);
+      if (this.isChunked || this.hasNoBody) return this.writeHeadThenEnd(head, body);
+      this.isEnded = true;
+      if (body.length <= WHOLE_WRITE_BYTES) {
+        isFlowing = this.socket.write(encodeResponseHead(head, body));
+      } else {
+        // A larger body is not copied: head and body leave in one writev (corked), and the
+        // wait for 'drain' comes after the uncork (a corked socket never drains).
+        const socket = this.socket;
+        socket.cork();
+        socket.write(encodeResponseHead(head));
+        isFlowing = socket.write(body);
+        socket.uncork();
+      }
+    } catch (error) {
+      return Promise.reject(error);
     }
-    this.isEnded = true;
-    if (body.length <= WHOLE_WRITE_BYTES) {
-      if (!this.socket.write(encodeResponseHead(head, body))) await this.drained();
-      return;
-    }
-    // A larger body is not copied: head and body leave in one writev (corked), and the wait
-    // for 'drain' comes after the uncork (a corked socket never drains).
-    const socket = this.socket;
-    socket.cork();
-    socket.write(encodeResponseHead(head));
-    const isFlowing = socket.write(body);
-    socket.uncork();
-    if (!isFlowing) await this.drained();
+    return isFlowing ? WRITTEN : this.drained();
+  }
+
+  private async writeHeadThenEnd(head: ResponseHeader, body: Uint8Array): Promise<void> {
+    if (!this.socket.write(encodeResponseHead(head))) await this.drained();
+    return this.end(body);
   }
 
   /** Decides framing and keep-alive for a response head and records it (not written yet). */
