@@ -265,6 +265,18 @@ describe('HttpServer', () => {
       await s.writeResponse(200, { 'Content-Length': String(body.length) }, body);
       expect(s.isFinished).toBe(true);
       writes.push(count);
+      // A second response is a mistake reported as a rejection, never thrown at the caller.
+      let thrown: unknown;
+      const again = (() => {
+        try {
+          return s.writeResponse(200, undefined, body);
+        } catch (error) {
+          thrown = error;
+          return undefined;
+        }
+      })();
+      expect(thrown).toBeUndefined();
+      await expect(again).rejects.toThrow(/already written/);
     });
     const agent = new Agent({ connections: 1 });
     try {
