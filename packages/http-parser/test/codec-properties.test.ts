@@ -225,6 +225,27 @@ describe('codec properties', () => {
     );
   });
 
+  it('encoded heads are exactly the wire text of a plain reference, byte for byte', () => {
+    // The reference: the wire form as one string, each character one byte (latin1).
+    const lines = (h: HeaderMap) => [...h].map(([n, v]) => `${n}: ${v}\r\n`).join('');
+    const wire = (text: string) => Buffer.from(text, 'latin1');
+    fc.assert(
+      fc.property(
+        requestHead,
+        responseHead,
+        fc.integer({ min: 100, max: 999 }),
+        (req, res, status) => {
+          const request = `${req.method} ${req.rawTarget} ${req.version}\r\n${lines(req.headers)}\r\n`;
+          expect(encodeRequestHead(req).equals(wire(request))).toBe(true);
+          res.status = status;
+          const response = `${res.version} ${status} ${res.reason}\r\n${lines(res.headers)}\r\n`;
+          expect(encodeResponseHead(res).equals(wire(response))).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('encodeResponseHead(head, body) is the head then the body, in one Buffer', () => {
     fc.assert(
       fc.property(responseHead, fc.uint8Array({ maxLength: 300 }), (head, body) => {
