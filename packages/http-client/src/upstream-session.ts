@@ -20,11 +20,16 @@ const EMPTY = new Uint8Array(0);
 const WRITTEN: Promise<void> = Promise.resolve();
 
 /**
- * The reader of each kept-alive connection: it stays on the socket while the socket sits in the
- * pool, so that an exchange on a pooled connection adds and removes no listeners (four of each
- * per request otherwise, and a tick of stream bookkeeping for each change).
+ * What a kept-alive connection keeps between exchanges: its reader, which stays on the socket
+ * while the socket sits in the pool (so that an exchange on a pooled connection adds and
+ * removes no listeners: four of each per request otherwise, and a tick of stream bookkeeping
+ * for each change), and its response parser (reset for each head rather than made anew).
  */
-const readers = new WeakMap<Socket, SocketReader>();
+interface Kept {
+  readonly reader: SocketReader;
+  readonly parser: ResponseHeadParser;
+}
+const kept = new WeakMap<Socket, Kept>();
 
 /** A request body: bytes known up front (Content-Length) or a stream (chunked). */
 export type RequestBody = Uint8Array | AsyncIterable<Uint8Array>;
@@ -55,6 +60,7 @@ export class UpstreamSession {
   /** True when the connection came from the pool. */
   readonly isReused: boolean;
   private readonly reader: SocketReader;
+  private readonly parser: ResponseHeadParser;
   private readonly wheel: TimerWheel;
   private readonly writeTimeoutMs: number;
   private readonly onRelease: ReleaseHandler;
@@ -77,14 +83,18 @@ export class UpstreamSession {
     this.wheel = options.wheel;
     this.writeTimeoutMs = options.writeTimeoutMs;
     this.onRelease = options.onRelease;
-    const parked = readers.get(options.socket);
-    if (parked === undefined) {
-      this.reader = new SocketReader(options.socket, options.wheel, options.readTimeoutMs);
-      readers.set(options.socket, this.reader);
+    let state = kept.get(options.socket);
+    if (state === undefined) {
+      state = {
+        reader: new SocketReader(options.socket, options.wheel, options.readTimeoutMs),
+        parser: new ResponseHeadParser(),
+      };
+      kept.set(options.socket, state);
     } else {
-      parked.reuse(options.wheel, options.readTimeoutMs);
-      this.reader = parked;
+      state.reader.reuse(options.wheel, options.readTimeoutMs);
     }
+    this.reader = state.reader;
+    this.parser = state.parser;
   }
 
   /** True once any response byte has arrived (a failure after that is never retried). */
@@ -160,7 +170,8 @@ export class UpstreamSession {
    */
   async readResponseHead(): Promise<ResponseHeader> {
     const method = this.request?.method ?? 'GET';
-    let parser = new ResponseHeadParser();
+    const parser = this.parser;
+    parser.reset();
     let pending: Buffer | null | undefined = this.leftover;
     this.leftover = undefined;
     try {
@@ -182,7 +193,7 @@ export class UpstreamSession {
           parsed.consumed < chunk.length ? chunk.subarray(parsed.consumed) : undefined;
         const status = parsed.head.status;
         if (status >= 100 && status < 200 && status !== 101) {
-          parser = new ResponseHeadParser();
+          parser.reset();
           pending = rest;
           continue;
         }
@@ -289,7 +300,7 @@ export class UpstreamSession {
 
   private detach(): void {
     this.reader.detach();
-    readers.delete(this.socket);
+    kept.delete(this.socket);
   }
 
   /** Writes `data`; {@link WRITTEN} when the socket took it without backpressure. */
