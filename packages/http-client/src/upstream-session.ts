@@ -68,7 +68,7 @@ export class UpstreamSession {
   private parsed: ParsedResponse | undefined;
   private leftover: Buffer | undefined;
   private isFinished = false;
-  private isRequestWritten = false;
+  private isWritten = false;
 
   constructor(options: {
     socket: Socket;
@@ -97,6 +97,14 @@ export class UpstreamSession {
     this.parser = state.parser;
   }
 
+  /**
+   * True once the whole request went to the socket: right after `writeRequest` returns, true
+   * means its promise is already resolved (the socket took the request at once).
+   */
+  get isRequestWritten(): boolean {
+    return this.isWritten;
+  }
+
   /** True once any response byte has arrived (a failure after that is never retried). */
   get hasResponseBytes(): boolean {
     return this.reader.received > 0;
@@ -118,12 +126,12 @@ export class UpstreamSession {
       return Promise.reject(this.writeFailure(error));
     }
     if (written === WRITTEN) {
-      this.isRequestWritten = true;
+      this.isWritten = true;
       return WRITTEN;
     }
     return written.then(
       () => {
-        this.isRequestWritten = true;
+        this.isWritten = true;
       },
       (error: unknown) => {
         throw this.writeFailure(error);
@@ -152,7 +160,7 @@ export class UpstreamSession {
         }
         if (isChunked) await this.write(encodeLastChunk());
       }
-      this.isRequestWritten = true;
+      this.isWritten = true;
     } catch (error) {
       throw this.writeFailure(error);
     }
@@ -289,7 +297,7 @@ export class UpstreamSession {
   private finish(canReuse: boolean): void {
     // A peer may answer before it has read the whole request (an early 413, say): the request
     // bytes still in flight would be read as the next request, so such a connection is closed.
-    if (!canReuse || !this.isRequestWritten) {
+    if (!canReuse || !this.isWritten) {
       this.close();
       return;
     }

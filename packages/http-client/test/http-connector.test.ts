@@ -237,9 +237,12 @@ describe('HttpConnector connection reuse', () => {
           session.socket.listenerCount('close') +
           session.socket.listenerCount('error'),
       );
-      await session.writeRequest(
+      expect(session.isRequestWritten).toBe(false);
+      const written = session.writeRequest(
         new RequestHeader('GET', '/', 'HTTP/1.1', new HeaderMap([['Host', 'x']])),
       );
+      expect(session.isRequestWritten).toBe(true); // taken at once
+      await written;
       expect((await session.readResponseHead()).status).toBe(200);
       expect(session.hasResponseBytes).toBe(true);
       expect(Buffer.from(session.takeCompleteBody() ?? []).toString()).toBe('ok');
@@ -327,6 +330,7 @@ describe('HttpConnector connection reuse', () => {
       session!.writeRequest(new RequestHeader('G T', '/', 'HTTP/1.1', new HeaderMap())),
     );
     expect(e.kind).toBe('WriteError');
+    expect(session!.isRequestWritten).toBe(false);
     expect(session!.socket.destroyed).toBe(true);
     expect(c.stats().idle).toBe(0);
   });

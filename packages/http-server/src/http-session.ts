@@ -62,6 +62,7 @@ export class HttpSession {
   private isChunked = false;
   private hasNoBody = false;
   private isEnded = false;
+  private isWrittenAtOnce = false;
   private sentContinue = false;
   private isUpgraded = false;
   private keepAliveDecision = false;
@@ -88,6 +89,14 @@ export class HttpSession {
   }
 
   /** True when the response is complete. */
+  /**
+   * True when `writeResponse` ended the response and the socket took all of it at once: the
+   * promise it returned is then already resolved, and a caller need not wait a turn for it.
+   */
+  get isFlushed(): boolean {
+    return this.isWrittenAtOnce;
+  }
+
   get isFinished(): boolean {
     return this.isEnded;
   }
@@ -170,7 +179,9 @@ export class HttpSession {
     } catch (error) {
       return Promise.reject(error);
     }
-    return isFlowing ? WRITTEN : this.drained();
+    if (!isFlowing) return this.drained();
+    this.isWrittenAtOnce = true;
+    return WRITTEN;
   }
 
   private async writeHeadThenEnd(head: ResponseHeader, body: Uint8Array): Promise<void> {

@@ -262,7 +262,11 @@ describe('HttpServer', () => {
         return original(...args);
       };
       const body = s.request.rawTarget === '/large' ? large : small;
-      await s.writeResponse(200, { 'Content-Length': String(body.length) }, body);
+      expect(s.isFlushed).toBe(false);
+      const written = s.writeResponse(200, { 'Content-Length': String(body.length) }, body);
+      // A small response is taken at once: flushed, its promise already settled.
+      if (body === small) expect(s.isFlushed).toBe(true);
+      await written;
       expect(s.isFinished).toBe(true);
       writes.push(count);
       // A second response is a mistake reported as a rejection, never thrown at the caller.

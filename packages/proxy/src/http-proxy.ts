@@ -554,8 +554,10 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     let writeFailure: unknown;
     let writing: Promise<void> | undefined;
     if (body === undefined) {
-      // No body: the request is its head, one write, done before the response can start.
-      await upstream.writeRequest(upstreamRequest);
+      // No body: the request is its head, one write, done before the response can start (and
+      // usually at once, when there is nothing to wait a turn for).
+      const written = upstream.writeRequest(upstreamRequest);
+      if (!upstream.isRequestWritten) await written;
     } else {
       // The response may come before the whole body went out (an early 413, say): read it at
       // once, and let a write failure surface only when no response explains it.
@@ -681,7 +683,14 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
         if (out.writeResponse !== undefined) {
           // HTTP/1.1: head and body in one write (one Buffer when the body is small).
           session.bytesSent += whole.length;
-          await out.writeResponse(response.status, response.headers, whole, response.reason);
+          const written = out.writeResponse(
+            response.status,
+            response.headers,
+            whole,
+            response.reason,
+          );
+          // Usually the socket takes it at once: then there is nothing to wait a turn for.
+          if (out.isFlushed !== true) await written;
           session.timing.responseHead = performance.now();
           if (writing !== undefined) await writing;
           return;
