@@ -18,12 +18,16 @@ function median(values) {
  * Runs each candidate `rounds` times, interleaved (A B C A B C ...), after `warmup` untimed
  * rounds. A candidate is a function that does some work and returns how many operations it
  * did (or a promise of it). Returns each candidate's median operations per second.
+ * `settle`, when given, runs untimed before each candidate's turn: a full collection there
+ * (`globalThis.gc` under `--expose-gc`) keeps one candidate's garbage from being collected in
+ * the next one's time.
  */
-export async function compareOps(candidates, { rounds = 7, warmup = 2 } = {}) {
+export async function compareOps(candidates, { rounds = 7, warmup = 2, settle } = {}) {
   const names = Object.keys(candidates);
   const samples = Object.fromEntries(names.map((n) => [n, []]));
   for (let round = 0; round < warmup + rounds; round++) {
     for (const name of names) {
+      settle?.();
       const start = process.hrtime.bigint();
       const ops = await candidates[name]();
       const ns = Number(process.hrtime.bigint() - start);
