@@ -3,7 +3,7 @@ import { PingoraError } from '@pingora-ts/error';
 import { type ParsedRequest, RequestHeadParser } from '@pingora-ts/http-parser';
 import type { Deadline, TimerWheel } from '@pingora-ts/timeout';
 import { ByteSource } from './byte-source.js';
-import { HttpSession } from './http-session.js';
+import { HttpSession, type KeepAlivePolicy } from './http-session.js';
 import type { ResolvedOptions } from './options.js';
 
 /** What a server does with each request. */
@@ -24,7 +24,7 @@ const REASONS: Record<number, string> = {
  * left of the request body, and go on with the next (pipelined) request while keep-alive
  * holds. Bad input gets its status (400, 414, 431, 413, 408) with `Connection: close`.
  */
-export class DownstreamConnection {
+export class DownstreamConnection implements KeepAlivePolicy {
   readonly socket: Socket;
   private readonly source: ByteSource;
   private readonly handler: Handler;
@@ -70,6 +70,12 @@ export class DownstreamConnection {
     return this.served;
   }
 
+  /** Whether the exchange in progress may leave the connection open (not closing, under the cap). */
+  mayKeepAlive(): boolean {
+    const max = this.options.maxRequestsPerConnection;
+    return !this.isClosing && (max === 0 || this.served < max);
+  }
+
   /** Stops after the exchange in progress (closing at once when idle). */
   closeGracefully(): void {
     this.isClosing = true;
@@ -84,7 +90,6 @@ export class DownstreamConnection {
       if (parsed === null) return this.finish();
       this.isIdle = false;
       this.served++;
-      const max = this.options.maxRequestsPerConnection;
       const index = this.served - 1;
       let session: HttpSession;
       try {
@@ -93,7 +98,7 @@ export class DownstreamConnection {
           this.source,
           parsed,
           index,
-          () => !this.isClosing && (max === 0 || this.served < max),
+          this,
           this.wheel,
           this.options,
         );

@@ -8,6 +8,7 @@ import {
   encodeResponseHead,
   equalsIgnoreCase,
   HeaderMap,
+  NO_BODY,
   type ParsedRequest,
   type RequestHeader,
   ResponseHeader,
@@ -24,6 +25,14 @@ export type HeadersInit = HeaderMap | Record<string, string> | Iterable<readonly
  * one goes in a write of its own (the copy would cost more than the second write).
  */
 const WHOLE_WRITE_BYTES = 8 * 1024;
+/** The decoder of every bodiless request: done from the start, it never changes. */
+const NO_BODY_DECODER = new BodyDecoder(NO_BODY, 'request');
+
+/** What a session asks its connection: may it stay open after this exchange? */
+export interface KeepAlivePolicy {
+  mayKeepAlive(): boolean;
+}
+
 /** The settled answer of a write the socket took at once, shared rather than made per write. */
 const WRITTEN: Promise<void> = Promise.resolve();
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
@@ -58,7 +67,7 @@ export class HttpSession {
   private readonly decoder: BodyDecoder;
   private readonly wheel: TimerWheel;
   private readonly options: ResolvedOptions;
-  private readonly mayKeepAlive: () => boolean;
+  private readonly connection: KeepAlivePolicy;
   private isChunked = false;
   private hasNoBody = false;
   private isEnded = false;
@@ -73,7 +82,7 @@ export class HttpSession {
     source: ByteSource,
     parsed: ParsedRequest,
     index: number,
-    mayKeepAlive: () => boolean,
+    connection: KeepAlivePolicy,
     wheel: TimerWheel,
     options: ResolvedOptions,
   ) {
@@ -82,13 +91,15 @@ export class HttpSession {
     this.parsed = parsed;
     this.request = parsed.head;
     this.index = index;
-    this.mayKeepAlive = mayKeepAlive;
+    this.connection = connection;
     this.wheel = wheel;
     this.options = options;
-    this.decoder = new BodyDecoder(parsed.body, 'request', options.parse);
+    this.decoder =
+      parsed.body.kind === 'none'
+        ? NO_BODY_DECODER
+        : new BodyDecoder(parsed.body, 'request', options.parse);
   }
 
-  /** True when the response is complete. */
   /**
    * True when `writeResponse` ended the response and the socket took all of it at once: the
    * promise it returned is then already resolved, and a caller need not wait a turn for it.
@@ -97,6 +108,7 @@ export class HttpSession {
     return this.isWrittenAtOnce;
   }
 
+  /** True when the response is complete. */
   get isFinished(): boolean {
     return this.isEnded;
   }
@@ -223,7 +235,11 @@ export class HttpSession {
     const framed = this.hasNoBody || this.isChunked || hasLength;
     // The client's own choice (RFC 9112 9.3) as the parser read it from the request head.
     this.keepAliveDecision =
-      status !== 101 && this.mayKeepAlive() && framed && this.parsed.keepAlive && !saysClose;
+      status !== 101 &&
+      this.connection.mayKeepAlive() &&
+      framed &&
+      this.parsed.keepAlive &&
+      !saysClose;
     if (!this.keepAliveDecision && status !== 101 && !saysClose) h.set('Connection', 'close');
     else if (this.keepAliveDecision && !is11) h.set('Connection', 'keep-alive');
     // An empty reason phrase is valid (RFC 9112 4) but some clients (h2load) count it as an

@@ -163,6 +163,17 @@ describe('HttpServer', () => {
     expect(out).toContain('HTTP/1.1 408 ');
   });
 
+  it('closes a connection after maxRequestsPerConnection exchanges, saying so in the last', async () => {
+    const { port } = await start(echo, { maxRequestsPerConnection: 3 });
+    const request = (i: number) => `GET /${i} HTTP/1.1\r\nHost: x\r\n\r\n`;
+    const out = await raw(port, [1, 2, 3, 4].map(request).join(''));
+    const heads = out.match(/HTTP\/1\.1 \d{3}.*?\r\n\r\n/gs) ?? [];
+    expect(heads).toHaveLength(3); // the fourth request is never answered: the connection closed
+    expect(heads.map((h) => /\r\nconnection: close/i.test(h))).toEqual([false, false, true]);
+    expect(out).toContain('GET /3 ');
+    expect(out).not.toContain('GET /4 ');
+  });
+
   it('sends 100 Continue when the handler reads the body', async () => {
     const { port } = await start(echo);
     const out = await raw(
