@@ -71,7 +71,7 @@ export class HttpSession {
   private isChunked = false;
   private hasNoBody = false;
   private isEnded = false;
-  private isWrittenAtOnce = false;
+  private isWrittenWhole = false;
   private sentContinue = false;
   private isUpgraded = false;
   private keepAliveDecision = false;
@@ -101,11 +101,11 @@ export class HttpSession {
   }
 
   /**
-   * True when `writeResponse` ended the response and the socket took all of it at once: the
-   * promise it returned is then already resolved, and a caller need not wait a turn for it.
+   * True once `writeResponse` handed the whole response to the socket: the promise it returned
+   * is then already resolved, and a caller need not wait a turn for it.
    */
-  get isFlushed(): boolean {
-    return this.isWrittenAtOnce;
+  get isWritten(): boolean {
+    return this.isWrittenWhole;
   }
 
   /** True when the response is complete. */
@@ -162,7 +162,9 @@ export class HttpSession {
   /**
    * Writes the head and the whole body, and ends the response: one Buffer and one write when
    * the body is small (up to 8 KiB), one vectored write of head and body when it is larger;
-   * a chunked or bodiless response goes as `writeHead` then `end(body)`.
+   * a chunked or bodiless response goes as `writeHead` then `end(body)`. Resolves once the
+   * response is handed to the socket; the connection waits for the socket to drain before
+   * its next exchange.
    */
   writeResponse(
     status: number,
@@ -170,29 +172,29 @@ export class HttpSession {
     body: Uint8Array,
     reason?: string,
   ): Promise<void> {
-    // Not an async function: the usual response is taken by the socket at once, and then
-    // costs no async frame, only the shared settled promise.
-    let isFlowing: boolean;
+    // Not an async function: the response costs no async frame, only the shared settled
+    // promise.
     try {
       const head = this.prepareHead(status, headers, reason);
       if (this.isChunked || this.hasNoBody) return this.writeHeadThenEnd(head, body);
       this.isEnded = true;
       if (body.length <= WHOLE_WRITE_BYTES) {
-        isFlowing = this.socket.write(encodeResponseHead(head, body));
+        this.socket.write(encodeResponseHead(head, body));
       } else {
-        // A larger body is not copied: head and body leave in one writev (corked), and the
-        // wait for 'drain' comes after the uncork (a corked socket never drains).
+        // A larger body is not copied: head and body leave in one writev (corked).
         const socket = this.socket;
         socket.cork();
         socket.write(encodeResponseHead(head));
-        isFlowing = socket.write(body);
+        socket.write(body);
         socket.uncork();
       }
     } catch (error) {
       return Promise.reject(error);
     }
-    if (!isFlowing) return this.drained();
-    this.isWrittenAtOnce = true;
+    // The response is ended. Bytes the socket did not take at once wait in its buffer: the
+    // connection starts its next exchange only once they drained (so a client that sends
+    // without reading slows itself down), and the handler need not wait for them here.
+    this.isWrittenWhole = true;
     return WRITTEN;
   }
 

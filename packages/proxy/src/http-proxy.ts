@@ -690,7 +690,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
             response.reason,
           );
           // Usually the socket takes it at once: then there is nothing to wait a turn for.
-          if (out.isFlushed !== true) await written;
+          if (out.isWritten !== true) await written;
           session.timing.responseHead = performance.now();
           if (writing !== undefined) await writing;
           return;

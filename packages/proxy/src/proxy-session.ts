@@ -40,8 +40,8 @@ export interface DownstreamSession {
     body: Uint8Array,
     reason?: string,
   ): Promise<void>;
-  /** HTTP/1.1: true when `writeResponse` was taken by the socket at once (its promise settled). */
-  readonly isFlushed?: boolean;
+  /** HTTP/1.1: true once `writeResponse` handed the whole response over (its promise resolved). */
+  readonly isWritten?: boolean;
   /** HTTP/1.1 only: hands the raw socket over after a 101. */
   upgrade?(): { socket: Socket; head: Buffer };
   /** HTTP/2 only: trailers after the body. */
