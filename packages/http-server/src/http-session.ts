@@ -281,17 +281,20 @@ export class HttpSession {
   }
 
   /** Writes a whole response: status, headers, and a body with its Content-Length. */
-  async respond(
-    status: number,
-    body: Uint8Array | string = '',
-    headers?: HeadersInit,
-  ): Promise<void> {
-    const data = typeof body === 'string' ? Buffer.from(body) : body;
-    const h = toHeaderMap(headers);
-    if (!h.has('content-length') && !NO_BODY_STATUS(status))
-      h.set('Content-Length', String(data.length));
+  respond(status: number, body: Uint8Array | string = '', headers?: HeadersInit): Promise<void> {
+    // Not an async function (see writeResponse); a mistake still comes as a rejection.
+    let data: Uint8Array;
+    let h: HeaderMap;
+    try {
+      data = typeof body === 'string' ? Buffer.from(body) : body;
+      h = toHeaderMap(headers);
+      if (!h.has('content-length') && !NO_BODY_STATUS(status))
+        h.set('Content-Length', String(data.length));
+    } catch (error) {
+      return Promise.reject(error);
+    }
     // Head and body leave in one write when the body is small: one packet for the client.
-    await this.writeResponse(status, h, data);
+    return this.writeResponse(status, h, data);
   }
 
   /**
