@@ -12,7 +12,8 @@ export interface BenchRow {
 /** Runs candidates interleaved; each returns the number of operations it did. Median ops/s each. */
 export function compareOps<K extends string>(
   candidates: Record<K, () => number | Promise<number>>,
-  options?: { rounds?: number; warmup?: number },
+  /** `settle` runs untimed before each candidate's turn (a full collection, say). */
+  options?: { rounds?: number; warmup?: number; settle?: () => void },
 ): Promise<Record<K, number>>;
 /** A row with the ratio computed the right way round for `better`. */
 export function row(
