@@ -4,8 +4,9 @@ import type { IdleLoss, IdleWatcher } from '@pingora-ts/pool';
 import type { Deadline, TimerWheel } from '@pingora-ts/timeout';
 
 /**
- * Pulls a socket's bytes one chunk at a time: the socket stays paused while nobody reads, so a
- * slow consumer slows the upstream down (TCP backpressure) instead of buffering its body.
+ * Pulls a socket's bytes one chunk at a time: the socket pauses as soon as a chunk arrives that
+ * nobody asked for, so a slow consumer slows the upstream down (TCP backpressure) instead of
+ * buffering its body.
  * Each wait for bytes has a read deadline on the timer wheel.
  *
  * A reader can stay on a kept-alive connection between exchanges ({@link SocketReader.park},

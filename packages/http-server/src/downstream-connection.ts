@@ -3,6 +3,7 @@ import { PingoraError } from '@pingora-ts/error';
 import { type ParsedRequest, RequestHeadParser } from '@pingora-ts/http-parser';
 import type { Deadline, TimerWheel } from '@pingora-ts/timeout';
 import { ByteSource } from './byte-source.js';
+import { drained } from './drained.js';
 import { HttpSession, type KeepAlivePolicy } from './http-session.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -98,7 +99,14 @@ export class DownstreamConnection implements KeepAlivePolicy {
       if (parsed === null) return this.finish();
       // A response written whole may still wait in the socket's buffer (see writeResponse):
       // the next exchange starts once it drained.
-      if (this.socket.writableNeedDrain && !(await this.drained())) return;
+      if (this.socket.writableNeedDrain) {
+        try {
+          await drained(this.socket, this.wheel, this.options.writeTimeoutMs);
+        } catch {
+          this.socket.destroy(); // closed or timed out: nothing more to answer
+          return;
+        }
+      }
       this.isIdle = false;
       this.served++;
       const index = this.served - 1;
@@ -182,29 +190,6 @@ export class DownstreamConnection implements KeepAlivePolicy {
       this.arm(this.options.headerTimeoutMs, false);
     }
     return undefined;
-  }
-
-  /**
-   * Waits for the socket to take what it buffered: true once it drained, false when it closed
-   * first or took nothing for the write timeout (then it is destroyed).
-   */
-  private drained(): Promise<boolean> {
-    const socket = this.socket;
-    if (socket.destroyed) return Promise.resolve(false);
-    return new Promise<boolean>((resolve) => {
-      const done = (isDrained: boolean) => {
-        timer.cancel();
-        socket.off('drain', onDrain);
-        socket.off('close', onClose);
-        if (!isDrained) socket.destroy();
-        resolve(isDrained);
-      };
-      const onDrain = () => done(true);
-      const onClose = () => done(false);
-      const timer = this.wheel.deadline(this.options.writeTimeoutMs, onClose);
-      socket.once('drain', onDrain);
-      socket.once('close', onClose);
-    });
   }
 
   /** Runs {@link DownstreamConnection.onTimer} `ms` from now (as the idle timer if `isIdle`). */

@@ -15,6 +15,7 @@ import {
 } from '@pingora-ts/http-parser';
 import type { TimerWheel } from '@pingora-ts/timeout';
 import type { ByteSource } from './byte-source.js';
+import { drained } from './drained.js';
 import type { ResolvedOptions } from './options.js';
 
 /** Headers as a map, a record, or pairs. */
@@ -317,40 +318,7 @@ export class HttpSession {
   }
 
   private drained(): Promise<void> {
-    if (this.socket.destroyed) {
-      // Gone before we could wait: no 'close' event will come any more.
-      return Promise.reject(
-        PingoraError.explain('ConnectionClosed', 'client closed while we wrote', {
-          source: 'downstream',
-        }),
-      );
-    }
-    return new Promise<void>((resolve, reject) => {
-      const done = (error?: PingoraError) => {
-        timer.cancel();
-        this.socket.off('drain', onDrain);
-        this.socket.off('close', onClose);
-        if (error) reject(error);
-        else resolve();
-      };
-      const onDrain = () => done();
-      const onClose = () =>
-        done(
-          PingoraError.explain('ConnectionClosed', 'client closed while we wrote', {
-            source: 'downstream',
-          }),
-        );
-      const timer = this.wheel.deadline(this.options.writeTimeoutMs, () => {
-        done(
-          PingoraError.explain('WriteTimedout', 'client took no bytes in time', {
-            source: 'downstream',
-          }),
-        );
-        this.socket.destroy();
-      });
-      this.socket.once('drain', onDrain);
-      this.socket.once('close', onClose);
-    });
+    return drained(this.socket, this.wheel, this.options.writeTimeoutMs);
   }
 }
 
