@@ -47,3 +47,4 @@ export { HeaderMap } from './header-map.js';
 export { isKeepAlive, shouldKeepAlive } from './keep-alive.js';
 export { type Method, RequestHeader, ResponseHeader, type Version } from './message-types.js';
 export { PARSE_DEFAULTS, type ParseOptions } from './parse-options.js';
+export { reasonPhrase } from './reason-phrase.js';

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { PingoraError } from '@pingora-ts/error';
-import { type ParsedRequest, RequestHeadParser } from '@pingora-ts/http-parser';
+import { type ParsedRequest, RequestHeadParser, reasonPhrase } from '@pingora-ts/http-parser';
 import type { Deadline, TimerWheel } from '@pingora-ts/timeout';
 import { ByteSource } from './byte-source.js';
 import { drained } from './drained.js';
@@ -9,15 +9,6 @@ import type { ResolvedOptions } from './options.js';
 
 /** What a server does with each request. */
 export type Handler = (session: HttpSession) => void | Promise<void>;
-
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  408: 'Request Timeout',
-  413: 'Content Too Large',
-  414: 'URI Too Long',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-};
 
 /**
  * The request loop of one downstream connection: read a head (idle keep-alive timeout before
@@ -216,9 +207,8 @@ export class DownstreamConnection implements KeepAlivePolicy {
       this.socket.destroy();
       return;
     }
-    const reason = REASONS[status] ?? '';
     this.socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+      `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
     );
     // A client that never reads its answer must not hold the socket.
     this.wheel.deadline(this.options.writeTimeoutMs, () => this.socket.destroy());

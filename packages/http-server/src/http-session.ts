@@ -1,4 +1,3 @@
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { PingoraError } from '@pingora-ts/error';
 import {
@@ -12,6 +11,7 @@ import {
   type ParsedRequest,
   type RequestHeader,
   ResponseHeader,
+  reasonPhrase,
 } from '@pingora-ts/http-parser';
 import type { TimerWheel } from '@pingora-ts/timeout';
 import type { ByteSource } from './byte-source.js';
@@ -247,12 +247,7 @@ export class HttpSession {
     else if (this.keepAliveDecision && !is11) h.set('Connection', 'keep-alive');
     // An empty reason phrase is valid (RFC 9112 4) but some clients (h2load) count it as an
     // error: the registered phrase goes out unless one was given.
-    this.response = new ResponseHeader(
-      status,
-      reason || (STATUS_CODES[status] ?? ''),
-      'HTTP/1.1',
-      h,
-    );
+    this.response = new ResponseHeader(status, reason || reasonPhrase(status), 'HTTP/1.1', h);
     return this.response;
   }
 

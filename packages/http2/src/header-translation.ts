@@ -1,6 +1,5 @@
-import { STATUS_CODES } from 'node:http';
 import type { OutgoingHttpHeaders } from 'node:http2';
-import { HeaderMap, RequestHeader, ResponseHeader } from '@pingora-ts/http-parser';
+import { HeaderMap, RequestHeader, ResponseHeader, reasonPhrase } from '@pingora-ts/http-parser';
 
 /**
  * Connection-specific fields, which HTTP/2 forbids (RFC 9113 8.2.2): a message carrying one is
@@ -209,7 +208,7 @@ export function responseFromH2(raw: readonly string[]): ResponseHeader {
   // HTTP/2 has no reason phrase (RFC 9113 8.3.2); the registered one goes with the head, so
   // that a response passed on over HTTP/1.1 does not leave an empty status line reason
   // (allowed by RFC 9112 4, refused by some clients, h2load among them).
-  return new ResponseHeader(status, STATUS_CODES[status] ?? '', 'HTTP/1.1', fields);
+  return new ResponseHeader(status, reasonPhrase(status), 'HTTP/1.1', fields);
 }
 
 /**

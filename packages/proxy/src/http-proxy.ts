@@ -25,19 +25,6 @@ import { isThenable } from './thenable.js';
 import { tunnel } from './upgrade-tunnel.js';
 import { filterWholeBody } from './whole-body-filter.js';
 
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  403: 'Forbidden',
-  404: 'Not Found',
-  413: 'Content Too Large',
-  416: 'Range Not Satisfiable',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
-
 /** The upstream exchange in flight on a client connection. */
 interface UpstreamSlot {
   upstream: { close(): void } | undefined;
@@ -970,8 +957,6 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     ]);
     if (reason !== undefined) headers.set('Content-Type', 'text/plain; charset=utf-8');
     if (isClosing) headers.set('Connection', 'close');
-    return session.downstream
-      .writeHead(status, headers, REASONS[status])
-      .then(() => session.downstream.end(body));
+    return session.downstream.writeHead(status, headers).then(() => session.downstream.end(body));
   }
 }
