@@ -118,7 +118,7 @@ function gateway(mode?: 'tls' | 'websocket'): Contender {
         ['serve', '-c', config],
         CONTENDER_CORE,
         port,
-        OUR_NODE_FLAGS,
+        OUR_NODE_FLAGS.gateway,
       );
       return {
         ...started,
@@ -132,7 +132,7 @@ function gateway(mode?: 'tls' | 'websocket'): Contender {
 /** A Node contender from dist/peers: `script` <backendPort> <listenPort> ...`extra`. */
 function nodePeer(name: string, script: string, extra: string[] = []): Contender {
   // Ours runs as its README recommends; the others as they ship (see OUR_NODE_FLAGS).
-  const flags = script === 'ours.js' ? OUR_NODE_FLAGS : [];
+  const flags = script === 'ours.js' ? OUR_NODE_FLAGS.proxy : [];
   return {
     name,
     isNode: true,
@@ -207,7 +207,7 @@ const cacheContenders: Contender[] = [
         [String(b), '@PORT@', 'cache'],
         CONTENDER_CORE,
         undefined,
-        OUR_NODE_FLAGS,
+        OUR_NODE_FLAGS.proxy,
       ),
   },
 ];
@@ -232,7 +232,7 @@ const h2Contenders: Contender[] = [
         [String(b), '@PORT@', 'h2c'],
         CONTENDER_CORE,
         undefined,
-        OUR_NODE_FLAGS,
+        OUR_NODE_FLAGS.proxyHttp2,
       ),
   },
 ];

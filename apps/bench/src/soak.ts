@@ -45,7 +45,7 @@ const gateway = await startNode(
   ['serve', '-c', join(dir, 'gateway.yaml')],
   undefined,
   port,
-  OUR_NODE_FLAGS,
+  OUR_NODE_FLAGS.gateway,
 );
 const fds = () => readdirSync(`/proc/${gateway.pid}/fd`).length;
 const samples: { t: number; rssMb: number; fds: number }[] = [];

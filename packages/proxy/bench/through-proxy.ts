@@ -15,7 +15,7 @@ const SECONDS = Number(process.argv[2] ?? 5);
 const ROUNDS = Number(process.argv[3] ?? 3);
 const dash = process.argv.indexOf('--');
 // Default: the young generation the README recommends ("Memory: the young generation").
-const nodeFlags = dash === -1 ? ['--max-semi-space-size=8'] : process.argv.slice(dash + 1);
+const nodeFlags = dash === -1 ? ['--max-semi-space-size=2'] : process.argv.slice(dash + 1);
 
 const origin = await startNginx(
   'location / { }',
