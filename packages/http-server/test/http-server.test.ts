@@ -228,6 +228,29 @@ describe('HttpServer', () => {
     expect(out).toMatch(/^HTTP\/1\.1 101 .*\r\n[\s\S]*\r\n\r\nEARLY$/);
   });
 
+  it('hands over the socket and the bytes after the head on CONNECT', async () => {
+    let target = '';
+    const { port } = await start((s) => {
+      target = `${s.request.method} ${s.request.rawTarget}`;
+      const { socket, head } = s.upgrade();
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      socket.write(head);
+      socket.pipe(socket);
+    });
+    const socket = net.connect(port, '127.0.0.1');
+    let out = '';
+    socket.on('data', (d: Buffer) => (out += d.toString('latin1')));
+    await once(socket, 'connect');
+    socket.write('CONNECT upstream.test:443 HTTP/1.1\r\nHost: upstream.test:443\r\n\r\nEARLY');
+    await new Promise((r) => setTimeout(r, 100));
+    socket.write(' LATER');
+    await new Promise((r) => setTimeout(r, 100));
+    socket.destroy();
+    expect(target).toBe('CONNECT upstream.test:443');
+    // The tunnel carries the bytes sent with the head and those after it, unparsed.
+    expect(out).toBe('HTTP/1.1 200 Connection Established\r\n\r\nEARLY LATER');
+  });
+
   it('serves 10,000 keep-alive requests on one connection with stable memory', async () => {
     const { port, server } = await start((s) => s.respond(200, 'ok'));
     const agent = new Agent({ connections: 1, pipelining: 1 });
