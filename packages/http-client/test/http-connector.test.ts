@@ -4,13 +4,13 @@ import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PingoraError } from '@pingora-ts/error';
 import { HeaderMap, RequestHeader } from '@pingora-ts/http-parser';
 import { ConnectionPool } from '@pingora-ts/pool';
 import { createCertificate, createCertificateAuthority, TlsSessionCache } from '@pingora-ts/tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpConnector } from '../src/index.js';
 import { freePort } from './nginx.js';
+import { rejection } from './rejection.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -32,15 +32,6 @@ function connector(options?: ConstructorParameters<typeof HttpConnector>[0]): Ht
   const c = new HttpConnector(options);
   cleanups.push(() => c.close());
   return c;
-}
-
-async function rejection(p: Promise<unknown>): Promise<PingoraError> {
-  const e = await p.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(e).toBeInstanceOf(PingoraError);
-  return e as PingoraError;
 }
 
 describe('HttpConnector against node:http', () => {

@@ -4,23 +4,14 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { Worker } from 'node:worker_threads';
-import { PingoraError } from '@pingora-ts/error';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpConnector } from '../src/index.js';
+import { rejection } from './rejection.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-async function rejection(p: Promise<unknown>): Promise<PingoraError> {
-  const e = await p.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(e).toBeInstanceOf(PingoraError);
-  return e as PingoraError;
-}
 
 /**
  * A listener that never accepts: a worker thread listens with a backlog of 1, then blocks its
