@@ -12,7 +12,7 @@ import {
   shouldKeepAlive,
 } from '@pingora-ts/http-parser';
 import type { IdleWatcher } from '@pingora-ts/pool';
-import type { TimerWheel } from '@pingora-ts/timeout';
+import { type TimerWheel, whenDrained } from '@pingora-ts/timeout';
 import { SocketReader } from './socket-reader.js';
 
 const EMPTY = new Uint8Array(0);
@@ -314,36 +314,19 @@ export class UpstreamSession {
   /** Writes `data`; {@link WRITTEN} when the socket took it without backpressure. */
   private write(data: Uint8Array): Promise<void> {
     if (this.socket.write(data)) return WRITTEN;
-    return new Promise<void>((resolve, reject) => {
-      const onDrain = () => {
-        timer.cancel();
-        this.socket.off('close', onClose);
-        resolve();
-      };
-      const onClose = () => {
-        timer.cancel();
-        this.socket.off('drain', onDrain);
-        reject(
-          PingoraError.explain('ConnectionClosed', 'upstream closed while we wrote', {
-            source: 'upstream',
-          }),
+    return whenDrained(this.socket, this.wheel, this.writeTimeoutMs).then((outcome) => {
+      if (outcome === 'close') {
+        throw PingoraError.explain('ConnectionClosed', 'upstream closed while we wrote', {
+          source: 'upstream',
+        });
+      }
+      if (outcome === 'timeout') {
+        throw PingoraError.explain(
+          'WriteTimedout',
+          `upstream took no bytes for ${this.writeTimeoutMs} ms`,
+          { source: 'upstream' },
         );
-      };
-      const timer = this.wheel.deadline(this.writeTimeoutMs, () => {
-        this.socket.off('drain', onDrain);
-        this.socket.off('close', onClose);
-        reject(
-          PingoraError.explain(
-            'WriteTimedout',
-            `upstream took no bytes for ${this.writeTimeoutMs} ms`,
-            {
-              source: 'upstream',
-            },
-          ),
-        );
-      });
-      this.socket.once('drain', onDrain);
-      this.socket.once('close', onClose);
+      }
     });
   }
 

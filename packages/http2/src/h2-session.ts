@@ -2,7 +2,7 @@ import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'nod
 import type { Socket } from 'node:net';
 import { PingoraError } from '@pingora-ts/error';
 import { HeaderMap, type RequestHeader, ResponseHeader } from '@pingora-ts/http-parser';
-import type { TimerWheel } from '@pingora-ts/timeout';
+import { type TimerWheel, whenDrained } from '@pingora-ts/timeout';
 import { appendH2Fields, fieldsToH2, withoutHopByHop } from './header-translation.js';
 import { clientResetError } from './stream-error.js';
 import { readStream } from './stream-reader.js';
@@ -274,30 +274,15 @@ export class H2Session {
     this.context.onClose(this);
   }
 
-  private drained(): Promise<void> {
+  private async drained(): Promise<void> {
     const stream = this.stream;
-    if (stream.destroyed) return Promise.reject(goneError());
-    return new Promise<void>((resolve, reject) => {
-      const done = (error?: PingoraError) => {
-        timer.cancel();
-        stream.off('drain', onDrain);
-        stream.off('close', onClose);
-        if (error) reject(error);
-        else resolve();
-      };
-      const onDrain = () => done();
-      const onClose = () => done(goneError());
-      const timer = this.context.wheel.deadline(this.context.writeTimeoutMs, () => {
-        done(
-          PingoraError.explain('WriteTimedout', 'client took no bytes in time', {
-            source: 'downstream',
-          }),
-        );
-        this.isLocallyReset = true;
-        resetStream(stream, constants.NGHTTP2_CANCEL);
-      });
-      stream.once('drain', onDrain);
-      stream.once('close', onClose);
+    const outcome = await whenDrained(stream, this.context.wheel, this.context.writeTimeoutMs);
+    if (outcome === 'drain') return;
+    if (outcome === 'close') throw goneError();
+    this.isLocallyReset = true;
+    resetStream(stream, constants.NGHTTP2_CANCEL);
+    throw PingoraError.explain('WriteTimedout', 'client took no bytes in time', {
+      source: 'downstream',
     });
   }
 }

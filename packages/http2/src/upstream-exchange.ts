@@ -2,7 +2,7 @@ import { type ClientHttp2Stream, constants, type OutgoingHttpHeaders } from 'nod
 import { PingoraError } from '@pingora-ts/error';
 import type { RequestBody } from '@pingora-ts/http-client';
 import { HeaderMap, type ResponseHeader } from '@pingora-ts/http-parser';
-import type { TimerWheel } from '@pingora-ts/timeout';
+import { type TimerWheel, whenDrained } from '@pingora-ts/timeout';
 import { fieldsFromH2, responseFromH2 } from './header-translation.js';
 import { connectionGoneError, upstreamResetError } from './stream-error.js';
 import { readStream } from './stream-reader.js';
@@ -291,21 +291,8 @@ async function sendBody(
   }
 }
 
-function drained(stream: ClientHttp2Stream, ctx: ExchangeContext): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const done = (error?: Error) => {
-      timer.cancel();
-      stream.off('drain', onDrain);
-      stream.off('close', onClose);
-      if (error) reject(error);
-      else resolve();
-    };
-    const onDrain = () => done();
-    const onClose = () => done(new Error('stream closed'));
-    const timer = ctx.wheel.deadline(ctx.writeTimeoutMs, () =>
-      done(new Error('upstream took no request bytes in time')),
-    );
-    stream.once('drain', onDrain);
-    stream.once('close', onClose);
-  });
+async function drained(stream: ClientHttp2Stream, ctx: ExchangeContext): Promise<void> {
+  const outcome = await whenDrained(stream, ctx.wheel, ctx.writeTimeoutMs);
+  if (outcome === 'close') throw new Error('stream closed');
+  if (outcome === 'timeout') throw new Error('upstream took no request bytes in time');
 }

@@ -21,6 +21,7 @@
  * @packageDocumentation
  */
 export { type Clock, ManualClock, monotonicClock, nodeScheduler, type Scheduler } from './clock.js';
+export { type DrainOutcome, type DrainTarget, whenDrained } from './drain.js';
 export { TimeoutError } from './timeout-error.js';
 export {
   Deadline,
