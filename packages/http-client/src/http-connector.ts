@@ -87,8 +87,11 @@ export class HttpConnector {
     fresh = false,
     deadlineAt = Number.POSITIVE_INFINITY,
   ): Promise<UpstreamSession> {
-    const pooled = fresh ? undefined : this.pooledSession(peer);
-    return pooled === undefined ? this.freshSession(peer, deadlineAt) : Promise.resolve(pooled);
+    const key = this.keyOf(peer);
+    const pooled = fresh ? undefined : this.takePooled(peer, key);
+    return pooled === undefined
+      ? this.freshSession(peer, key, deadlineAt)
+      : Promise.resolve(pooled);
   }
 
   /**
@@ -97,13 +100,20 @@ export class HttpConnector {
    * a turn of the microtask queue for a connection that is already there.
    */
   pooledSession(peer: HttpPeer): UpstreamSession | undefined {
-    const key = this.keyOf(peer);
+    return this.takePooled(peer, this.keyOf(peer));
+  }
+
+  private takePooled(peer: HttpPeer, key: string): UpstreamSession | undefined {
     const taken = this.pool.take(key);
     return taken === undefined ? undefined : this.makeSession(peer, key, taken.conn, true);
   }
 
   /** An exchange on a new connection to `peer`, within the connect timeout. */
-  private async freshSession(peer: HttpPeer, deadlineAt: number): Promise<UpstreamSession> {
+  private async freshSession(
+    peer: HttpPeer,
+    key: string,
+    deadlineAt: number,
+  ): Promise<UpstreamSession> {
     const left = deadlineAt - performance.now();
     if (left <= 0) {
       throw PingoraError.explain('ConnectTimedout', 'total connect timeout spent', {
@@ -112,7 +122,7 @@ export class HttpConnector {
     }
     const timeout = Math.min(peer.connectTimeoutMs ?? CLIENT_DEFAULTS.connectTimeoutMs, left);
     const socket = await connectPeer(peer, timeout, this.wheel, this.sessions);
-    return this.makeSession(peer, this.keyOf(peer), socket, false);
+    return this.makeSession(peer, key, socket, false);
   }
 
   private makeSession(
