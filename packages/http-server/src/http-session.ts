@@ -36,6 +36,8 @@ export interface KeepAlivePolicy {
 
 /** The settled answer of a write the socket took at once, shared rather than made per write. */
 const WRITTEN: Promise<void> = Promise.resolve();
+/** A write of nothing: its callback runs once every earlier write has left the socket. */
+const NOTHING = Buffer.alloc(0);
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 const NO_BODY_STATUS = (status: number) =>
   (status >= 100 && status < 200) || status === 204 || status === 304;
@@ -259,6 +261,44 @@ export class HttpSession {
     for (const part of parts) {
       if (!this.socket.write(part)) await this.drained();
     }
+  }
+
+  /**
+   * Resolves once the socket holds none of the bytes written so far (the kernel took them all):
+   * at once when every write completed as it was made. For a caller that will overwrite the
+   * memory of a chunk it wrote, such as a proxy relaying from a reused read buffer, since a
+   * write the kernel did not take whole keeps pointing into the caller's bytes. Rejects like
+   * {@link HttpSession.write}: ConnectionClosed when the client goes first, WriteTimedout (and
+   * the socket destroyed) when it takes nothing within the write timeout.
+   */
+  flushed(): Promise<void> {
+    const socket = this.socket;
+    if (socket.writableLength === 0) return WRITTEN;
+    if (socket.writableNeedDrain) return this.drained();
+    // No 'drain' comes for writes under the high-water mark: wait for a write of nothing,
+    // whose callback runs after theirs.
+    return new Promise<void>((resolve, reject) => {
+      const ms = this.options.writeTimeoutMs;
+      const timer = this.wheel.deadline(ms, () => {
+        socket.destroy();
+        reject(
+          PingoraError.explain('WriteTimedout', 'client took no bytes in time', {
+            source: 'downstream',
+          }),
+        );
+      });
+      socket.write(NOTHING, (error) => {
+        timer.cancel();
+        if (error == null) resolve();
+        else {
+          reject(
+            PingoraError.explain('ConnectionClosed', 'client closed while we wrote', {
+              source: 'downstream',
+            }),
+          );
+        }
+      });
+    });
   }
 
   /** Ends the response (with a last chunk when chunked). Idempotent. */

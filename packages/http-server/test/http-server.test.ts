@@ -386,4 +386,70 @@ describe('HttpServer', () => {
     expect(server.connections).toBe(0);
     client.destroy();
   });
+
+  describe('flushed()', () => {
+    /**
+     * A client that sends a GET and reads nothing; the handler writes 32 KiB chunks (under the
+     * 64 KiB high-water mark, so no write asks for a drain) until the kernel leaves one in the
+     * socket, then calls `check` with the session.
+     */
+    async function stalled(
+      check: (s: Parameters<Handler>[0]) => Promise<void>,
+      options: Omit<HttpServerInit, 'handler'> = {},
+    ) {
+      let done!: (outcome: unknown) => void;
+      const outcome = new Promise((r) => (done = r));
+      const { port } = await start(async (s) => {
+        await s.writeHead(200);
+        const chunk = Buffer.alloc(32 * 1024, 'x');
+        for (let i = 0; i < 4000 && s.socket.writableLength === 0; i++) await s.write(chunk);
+        try {
+          await check(s);
+          done('resolved');
+        } catch (error) {
+          done(error);
+        }
+      }, options);
+      const client = net.connect(port, '127.0.0.1');
+      client.on('error', () => {});
+      client.pause();
+      await once(client, 'connect');
+      client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      return { client, outcome };
+    }
+
+    it('waits until the kernel took a write that asked for no drain', async () => {
+      let state: unknown[] = [];
+      let isSettled = false;
+      const { client, outcome } = await stalled(async (s) => {
+        state = [s.socket.writableLength > 0, s.socket.writableNeedDrain];
+        const flushed = s.flushed().then(() => (isSettled = true));
+        await new Promise((r) => setTimeout(r, 100));
+        state.push(isSettled);
+        client.resume(); // the client reads at last
+        await flushed;
+        state.push(s.socket.writableLength);
+        await s.end();
+      });
+      expect(await outcome).toBe('resolved');
+      // Bytes left in the socket, no drain asked for, not flushed while the client did not read.
+      expect(state).toEqual([true, false, false, 0]);
+      client.destroy();
+    });
+
+    it('rejects with WriteTimedout when the client takes nothing in time, and closes', async () => {
+      const { client, outcome } = await stalled((s) => s.flushed(), { writeTimeoutMs: 200 });
+      expect(await outcome).toMatchObject({ kind: 'WriteTimedout' });
+      await once(client.resume(), 'close');
+    });
+
+    it('rejects with ConnectionClosed when the client goes first', async () => {
+      const { client, outcome } = await stalled(async (s) => {
+        const flushed = s.flushed();
+        client.destroy();
+        await flushed;
+      });
+      expect(await outcome).toMatchObject({ kind: 'ConnectionClosed' });
+    });
+  });
 });
