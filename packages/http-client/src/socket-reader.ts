@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { fromSystemError, PingoraError } from '@pingora-ts/error';
 import type { IdleLoss, IdleWatcher } from '@pingora-ts/pool';
 import type { Deadline, TimerWheel } from '@pingora-ts/timeout';
+import { type ReadBuffer, readBufferOf } from './read-buffer.js';
 
 /**
  * Pulls a socket's bytes one chunk at a time: the socket pauses as soon as a chunk arrives that
@@ -13,12 +14,20 @@ import type { Deadline, TimerWheel } from '@pingora-ts/timeout';
  * then {@link SocketReader.reuse}): its listeners are added once per connection, not once per
  * request, and while the connection sits in a pool the reader watches it for the pool
  * ({@link IdleWatcher}).
+ *
+ * On a socket made with a read buffer (`connectPeer`'s `readBufferBytes`), every read lands
+ * in that memory: a chunk from {@link SocketReader.read} is then borrowed, valid until the
+ * next call of `read`, and {@link SocketReader.isBorrowing} is true. When bytes arrive while
+ * nobody waits for a read, the socket stops reading until the next `read` that finds nothing
+ * queued.
  */
 export class SocketReader implements IdleWatcher {
   private readonly socket: Socket;
   private wheel: TimerWheel;
   private readTimeoutMs: number;
   private readonly queue: Buffer[] = [];
+  /** The buffer reads go into, when the socket has one (chunks are borrowed from it). */
+  private readonly readBuffer: ReadBuffer | undefined;
   private isEnded = false;
   private failure: PingoraError | undefined;
   /** The waiting read's settlers; `undefined` when no read waits. */
@@ -39,6 +48,21 @@ export class SocketReader implements IdleWatcher {
       this.queue.push(data);
       this.socket.pause();
     }
+  };
+  /** A read into the {@link ReadBuffer}: `false` stops the socket reading until `read`. */
+  private readonly onBorrowed = (chunk: Buffer): boolean => {
+    this.received += chunk.length;
+    if (this.resolveRead !== undefined) {
+      // The socket keeps reading: the next read goes into the other half of the buffer, and
+      // comes to a consumer that asked again (done with this chunk) or is queued (below).
+      this.deliver(chunk);
+      return true;
+    }
+    if (this.onLost !== undefined) this.lose('unexpected-data');
+    // Kept uncopied, and the socket stops: the half this chunk is in is read into again only
+    // after two more calls of `read`, the first of which takes it, the second releases it.
+    else this.queue.push(chunk);
+    return false;
   };
   private readonly onEnd = (): void => {
     this.isEnded = true;
@@ -64,11 +88,21 @@ export class SocketReader implements IdleWatcher {
     this.socket = socket;
     this.wheel = wheel;
     this.readTimeoutMs = readTimeoutMs;
-    socket.on('data', this.onData);
+    this.readBuffer = readBufferOf(socket);
+    if (this.readBuffer !== undefined) this.readBuffer.sink = this.onBorrowed;
+    else socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('close', this.onEnd);
     socket.on('error', this.onError);
     socket.pause();
+  }
+
+  /**
+   * True when chunks from `read` are views of the socket's read buffer, valid until the next
+   * `read`.
+   */
+  get isBorrowing(): boolean {
+    return this.readBuffer !== undefined;
   }
 
   /** True when bytes arrived that nobody has read (a connection in that state is not reusable). */
@@ -101,7 +135,9 @@ export class SocketReader implements IdleWatcher {
    */
   park(): void {
     if (this.resolveRead !== undefined) throw new TypeError('park() while a read waits');
-    this.socket.pause();
+    // A socket with a read buffer keeps reading: stopping would cost an epoll_ctl, and again
+    // when the pool's watch starts it (bytes that come before that are queued, and lost).
+    if (this.readBuffer === undefined) this.socket.pause();
   }
 
   /**
@@ -134,7 +170,8 @@ export class SocketReader implements IdleWatcher {
 
   /** Stops listening (before the socket is closed or handed over). */
   detach(): void {
-    this.socket.off('data', this.onData);
+    if (this.readBuffer !== undefined) this.readBuffer.sink = undefined;
+    else this.socket.off('data', this.onData);
     this.socket.off('end', this.onEnd);
     this.socket.off('close', this.onEnd);
     this.socket.off('error', this.onError);

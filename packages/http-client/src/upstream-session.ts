@@ -229,21 +229,36 @@ export class UpstreamSession {
     const have = left?.length ?? 0;
     if (have < framing.length) return undefined;
     this.leftover = undefined;
+    // A borrowed chunk is overwritten by the connection's next read, which may come as soon as
+    // it is back in the pool: the caller gets its own copy.
+    const body =
+      left === undefined
+        ? EMPTY
+        : this.reader.isBorrowing
+          ? Buffer.from(left.subarray(0, framing.length))
+          : left.subarray(0, framing.length);
     this.finish(
       have === framing.length &&
         !this.reader.hasUnread &&
         shouldKeepAlive(this.request!, parsed.head, false),
     );
-    return left === undefined ? EMPTY : left.subarray(0, framing.length);
+    return body;
   }
 
   /**
    * The response body, chunk by chunk (views, not copies, where possible). Reading it to the
    * end releases the connection; stopping early closes it.
+   *
+   * On a connection with a read buffer (`HttpConnector`'s `readBufferBytes`), `borrow` asks
+   * for the chunks uncopied: each is then valid only until the generator is asked for the next
+   * one, so a consumer that keeps a chunk, or hands it to a writer that may still hold it (a
+   * socket write that did not complete at once), must copy it or wait first. Without `borrow`,
+   * or without a read buffer, every chunk is the consumer's to keep.
    */
-  async *body(): AsyncGenerator<Uint8Array, void, undefined> {
+  async *body(borrow = false): AsyncGenerator<Uint8Array, void, undefined> {
     const parsed = this.parsed;
     if (parsed === undefined) throw new TypeError('readResponseHead() first');
+    const isCopied = this.reader.isBorrowing && !borrow;
     const decoder = new BodyDecoder(parsed.body, 'response');
     let isClean = true;
     try {
@@ -259,7 +274,7 @@ export class UpstreamSession {
         const r = decoder.push(chunk);
         if (r.consumed < chunk.length) isClean = false; // bytes past the body: not reusable
         chunk = undefined;
-        for (const data of r.data) yield data;
+        for (const data of r.data) yield isCopied ? Buffer.from(data) : data;
       }
       this.finish(
         isClean &&
@@ -279,7 +294,10 @@ export class UpstreamSession {
   takeOver(): { socket: Socket; head: Buffer } {
     this.detach();
     this.isFinished = true;
-    const head = this.leftover ?? Buffer.alloc(0);
+    const left = this.leftover;
+    // A borrowed view would be overwritten by the socket's next read.
+    const head =
+      left === undefined ? Buffer.alloc(0) : this.reader.isBorrowing ? Buffer.from(left) : left;
     this.leftover = undefined;
     this.socket.resume();
     return { socket: this.socket, head };
