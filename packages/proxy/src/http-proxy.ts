@@ -32,7 +32,11 @@ interface UpstreamSlot {
 
 /** What the response half of an attempt reads from, HTTP/1.1 session or HTTP/2 stream. */
 interface ResponseSource {
-  body(): AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+  /**
+   * The body; with `borrow`, chunks may be views of a reused read buffer, valid until the next
+   * is asked for (HTTP/1.1 sessions with a read buffer; other sources ignore it).
+   */
+  body(borrow?: boolean): AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
   /** HTTP/1.1: the body when it came whole with the head. */
   takeCompleteBody?(): Uint8Array | undefined;
   close(): void;
@@ -157,7 +161,9 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     this.compression =
       c === undefined || c === false ? undefined : new ResponseCompression(c === true ? {} : c);
     this.ownsConnector = options.connector === undefined;
-    this.connector = options.connector ?? new HttpConnector();
+    this.connector =
+      options.connector ??
+      new HttpConnector({ readBufferBytes: this.options.upstreamReadBufferBytes });
     this.tlsOptions = options.tls;
     this.router = new DownstreamRouter((s) => this.handle(s), options.server, options.http2);
     this.server = this.router.h1;
@@ -710,10 +716,28 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     try {
       await out.writeHead(response.status, response.headers, response.reason);
       session.timing.responseHead = performance.now();
-      // The cache stores the upstream's bytes as they pass to the client.
-      for await (const chunk of upstream.body()) {
-        writer?.write(chunk);
-        await body.push(chunk);
+      const flushed = out.flushed;
+      if (
+        flushed !== undefined &&
+        writer === undefined &&
+        phases.responseBodyFilter === undefined &&
+        decoder === undefined &&
+        range === undefined &&
+        encoder === undefined
+      ) {
+        // Nothing keeps a chunk: take them borrowed from the upstream's read buffer, and ask
+        // for the next only once the client's socket no longer points into this one (a write
+        // the kernel did not take whole waits in the socket, uncopied).
+        for await (const chunk of upstream.body(true)) {
+          await body.push(chunk);
+          if (socket.writableLength !== 0) await flushed.call(out);
+        }
+      } else {
+        // The cache stores the upstream's bytes as they pass to the client.
+        for await (const chunk of upstream.body()) {
+          writer?.write(chunk);
+          await body.push(chunk);
+        }
       }
       if (writer !== undefined) {
         await writer.finish();

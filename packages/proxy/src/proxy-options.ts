@@ -9,6 +9,13 @@ import type { ProxyHttp2Options } from './downstream-router.js';
 export interface HttpProxyOptions {
   /** Upstream connections (and their pool); default: a connector of its own, closed by `close()`. */
   connector?: HttpConnector;
+  /**
+   * Largest read of each upstream connection of the proxy's own connector into memory of its
+   * own (`HttpConnector`'s `readBufferBytes`; a connection holds twice this): a response body
+   * then passes to an HTTP/1.1 client with no allocation and no copy per read. 0 turns it off.
+   * Ignored with `connector`.
+   */
+  upstreamReadBufferBytes?: number;
   /** Attempts after the first one that `failToConnect` / `errorWhileProxy` may ask for. */
   maxRetries?: number;
   /**
@@ -47,6 +54,7 @@ export const PROXY_DEFAULTS = {
   retryBufferBytes: 64 * 1024,
   upgradeIdleTimeoutMs: 300_000,
   maxRangeBufferBytes: 16 * 1024 * 1024,
+  upstreamReadBufferBytes: 64 * 1024,
 } as const;
 
 /** @internal */
@@ -55,6 +63,7 @@ export interface ResolvedProxyOptions {
   retryBufferBytes: number;
   upgradeIdleTimeoutMs: number;
   maxRangeBufferBytes: number;
+  upstreamReadBufferBytes: number;
 }
 
 /** @internal */
@@ -64,6 +73,8 @@ export function resolveProxyOptions(options: HttpProxyOptions): ResolvedProxyOpt
     retryBufferBytes: options.retryBufferBytes ?? PROXY_DEFAULTS.retryBufferBytes,
     upgradeIdleTimeoutMs: options.upgradeIdleTimeoutMs ?? PROXY_DEFAULTS.upgradeIdleTimeoutMs,
     maxRangeBufferBytes: options.maxRangeBufferBytes ?? PROXY_DEFAULTS.maxRangeBufferBytes,
+    upstreamReadBufferBytes:
+      options.upstreamReadBufferBytes ?? PROXY_DEFAULTS.upstreamReadBufferBytes,
   };
   for (const [name, value] of Object.entries(resolved)) {
     if (!Number.isInteger(value) || value < 0) {

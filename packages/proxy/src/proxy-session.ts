@@ -40,6 +40,11 @@ export interface DownstreamSession {
     body: Uint8Array,
     reason?: string,
   ): Promise<void>;
+  /**
+   * HTTP/1.1: resolves once the socket holds none of the bytes written so far (the proxy then
+   * reuses the memory of a relayed chunk). Absent elsewhere.
+   */
+  flushed?(): Promise<void>;
   /** HTTP/1.1: true once `writeResponse` handed the whole response over (its promise resolved). */
   readonly isWritten?: boolean;
   /** HTTP/1.1 only: hands the raw socket over after a 101. */
