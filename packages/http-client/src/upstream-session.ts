@@ -69,6 +69,8 @@ export class UpstreamSession {
   private leftover: Buffer | undefined;
   private isFinished = false;
   private isWritten = false;
+  /** While `takeCompleteBody(true)` lends the body: whether the connection may be reused. */
+  private heldReuse: boolean | undefined;
 
   constructor(options: {
     socket: Socket;
@@ -219,8 +221,13 @@ export class UpstreamSession {
    * The whole body when it came with the head (none, or a Content-Length body already read):
    * the exchange is then over and the connection released, with no generator and no read.
    * `undefined` when more bytes are due: read them with {@link UpstreamSession.body}.
+   *
+   * On a connection with a read buffer the body is a copy, unless `borrow` asks for a view of
+   * the buffer: the connection then stays out of the pool until {@link UpstreamSession.release}
+   * (or `close`), which the caller calls once nothing holds the bytes any more (a socket write
+   * of them that did not complete at once still does).
    */
-  takeCompleteBody(): Uint8Array | undefined {
+  takeCompleteBody(borrow = false): Uint8Array | undefined {
     const parsed = this.parsed;
     if (parsed === undefined) throw new TypeError('readResponseHead() first');
     const framing = parsed.body;
@@ -229,20 +236,41 @@ export class UpstreamSession {
     const have = left?.length ?? 0;
     if (have < framing.length) return undefined;
     this.leftover = undefined;
-    // A borrowed chunk is overwritten by the connection's next read, which may come as soon as
-    // it is back in the pool: the caller gets its own copy.
-    const body =
-      left === undefined
-        ? EMPTY
-        : this.reader.isBorrowing
-          ? Buffer.from(left.subarray(0, framing.length))
-          : left.subarray(0, framing.length);
-    this.finish(
+    const canReuse =
       have === framing.length &&
-        !this.reader.hasUnread &&
-        shouldKeepAlive(this.request!, parsed.head, false),
-    );
-    return body;
+      !this.reader.hasUnread &&
+      shouldKeepAlive(this.request!, parsed.head, false);
+    if (left === undefined) {
+      this.finish(canReuse);
+      return EMPTY;
+    }
+    const body = left.subarray(0, framing.length);
+    if (!this.reader.isBorrowing) {
+      this.finish(canReuse);
+      return body;
+    }
+    if (borrow) {
+      // Held: the socket's next read goes into the other half of the buffer (and stops it, as
+      // nobody waits for it), so the bytes stay as they are until the caller releases them.
+      this.heldReuse = canReuse;
+      return body;
+    }
+    // The connection's next read may come as soon as it is back in the pool: a copy.
+    const copy = Buffer.from(body);
+    this.finish(canReuse);
+    return copy;
+  }
+
+  /**
+   * Ends an exchange whose body `takeCompleteBody(true)` lent: the connection goes back to the
+   * pool when it could be reused (the pool drops it at once if bytes came in the meantime), else
+   * it is closed. Does nothing when no body is lent.
+   */
+  release(): void {
+    const canReuse = this.heldReuse;
+    if (canReuse === undefined || this.isFinished) return;
+    this.heldReuse = undefined;
+    this.finish(canReuse);
   }
 
   /**

@@ -140,6 +140,52 @@ describe('HttpConnector with readBufferBytes', () => {
     expect(Buffer.from(third.body as Uint8Array).toString()).toBe('c'.repeat(300));
   });
 
+  it('takeCompleteBody(true) lends the body and holds the connection until release()', async () => {
+    const server = http.createServer((req, res) => {
+      const body = Buffer.alloc(300, (req.url as string).slice(1));
+      res.setHeader('Content-Length', body.length);
+      res.end(body);
+    });
+    const port = await listen(server);
+    const c = connector(1024);
+    const exchange = async (path: string) => {
+      const s = await c.session({ host: '127.0.0.1', port });
+      await s.writeRequest(get(path, path));
+      await s.readResponseHead();
+      return { session: s, body: s.takeCompleteBody(true) as Uint8Array };
+    };
+    const a = await exchange('/a');
+    const b = await exchange('/b'); // a's connection is held: b gets a new one
+    expect([a.session.isReused, b.session.isReused]).toEqual([false, false]);
+    b.session.release();
+    const c1 = await exchange('/c'); // b's connection, back in the pool
+    expect(c1.session.isReused).toBe(true);
+    c1.session.release();
+    expect(Buffer.from(a.body).toString()).toBe('a'.repeat(300)); // unchanged while held
+    a.session.release();
+    a.session.release(); // twice: nothing more
+    expect(c.stats().idle).toBe(2);
+  });
+
+  it('a lent body whose connection received bytes meanwhile: released, the pool drops it', async () => {
+    const server = net.createServer((s) => {
+      s.once('data', () => {
+        s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        setTimeout(() => s.write('stray'), 20);
+      });
+    });
+    const port = await listen(server);
+    const c = connector(1024);
+    const s = await c.session({ host: '127.0.0.1', port });
+    await s.writeRequest(get('/', 'stray'));
+    await s.readResponseHead();
+    expect(Buffer.from(s.takeCompleteBody(true) as Uint8Array).toString()).toBe('ok');
+    await sleep(60);
+    s.release();
+    expect(c.stats().idle).toBe(0);
+    expect(s.socket.destroyed).toBe(true);
+  });
+
   it('after a 101 the socket emits its bytes as data like any socket, the ones read with the head first', async () => {
     const server = http.createServer();
     server.on('upgrade', (_req, socket: net.Socket) => {
