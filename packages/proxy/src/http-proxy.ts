@@ -37,8 +37,13 @@ interface ResponseSource {
    * is asked for (HTTP/1.1 sessions with a read buffer; other sources ignore it).
    */
   body(borrow?: boolean): AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
-  /** HTTP/1.1: the body when it came whole with the head. */
-  takeCompleteBody?(): Uint8Array | undefined;
+  /**
+   * HTTP/1.1: the body when it came whole with the head; with `borrow`, possibly a view of a
+   * reused read buffer, held until `release()`.
+   */
+  takeCompleteBody?(borrow?: boolean): Uint8Array | undefined;
+  /** HTTP/1.1: ends an exchange whose body `takeCompleteBody(true)` lent (see there). */
+  release?(): void;
   close(): void;
   /** HTTP/2: the trailer fields. */
   trailers?: Promise<HeaderMap>;
@@ -658,53 +663,66 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     const socket = out.socket;
     if (decoder === undefined && range === undefined && encoder === undefined) {
       // Fast path: a body that came whole with the head goes out in one corked write with it.
-      const upstreamBody = upstream.takeCompleteBody?.();
+      // Written straight to an HTTP/1.1 client, it may stay in the upstream's read buffer
+      // (uncopied) until the client's socket took it.
+      const isLent =
+        writer === undefined &&
+        phases.responseBodyFilter === undefined &&
+        out.writeResponse !== undefined &&
+        out.flushed !== undefined;
+      const upstreamBody = upstream.takeCompleteBody?.(isLent);
       if (upstreamBody !== undefined) {
-        // The cache stores the upstream's bytes, the client gets what the body filter makes of
-        // them: the same calls as the streaming path makes for a one-chunk body.
-        if (writer !== undefined) {
-          writer.write(upstreamBody);
-          await writer.finish();
-        }
-        const whole =
-          phases.responseBodyFilter === undefined
-            ? upstreamBody
-            : await filterWholeBody(upstreamBody, (chunk, isEnd) =>
-                // A method call: a class-based ProxyHttp may use `this`.
-                phases.responseBodyFilter?.(session, chunk, isEnd, ctx),
-              );
-        if (out.writeResponse !== undefined) {
-          // HTTP/1.1: head and body in one write (one Buffer when the body is small).
-          session.bytesSent += whole.length;
-          const written = out.writeResponse(
-            response.status,
-            response.headers,
-            whole,
-            response.reason,
-          );
-          // Usually the socket takes it at once: then there is nothing to wait a turn for.
-          if (out.isWritten !== true) await written;
-          session.timing.responseHead = performance.now();
+        try {
+          // The cache stores the upstream's bytes, the client gets what the body filter makes
+          // of them: the same calls as the streaming path makes for a one-chunk body.
+          if (writer !== undefined) {
+            writer.write(upstreamBody);
+            await writer.finish();
+          }
+          const whole =
+            phases.responseBodyFilter === undefined
+              ? upstreamBody
+              : await filterWholeBody(upstreamBody, (chunk, isEnd) =>
+                  // A method call: a class-based ProxyHttp may use `this`.
+                  phases.responseBodyFilter?.(session, chunk, isEnd, ctx),
+                );
+          if (out.writeResponse !== undefined) {
+            // HTTP/1.1: head and body in one write (one Buffer when the body is small).
+            session.bytesSent += whole.length;
+            const written = out.writeResponse(
+              response.status,
+              response.headers,
+              whole,
+              response.reason,
+            );
+            // Usually the socket takes it at once: then there is nothing to wait a turn for.
+            if (out.isWritten !== true) await written;
+            session.timing.responseHead = performance.now();
+            // A lent body goes back to the upstream's read buffer once the socket took it.
+            if (isLent && socket.writableLength !== 0) await out.flushed?.();
+            if (writing !== undefined) await writing;
+            return;
+          }
+          // Corked writes past the high-water mark would wait for a 'drain' that a corked
+          // socket never emits: only small responses are merged.
+          const isCorking =
+            out.protocol === undefined &&
+            !socket.writableCorked &&
+            whole.length < socket.writableHighWaterMark / 2;
+          if (isCorking) socket.cork();
+          try {
+            await out.writeHead(response.status, response.headers, response.reason);
+            session.timing.responseHead = performance.now();
+            session.bytesSent += whole.length;
+            await out.end(whole);
+          } finally {
+            if (isCorking) socket.uncork();
+          }
           if (writing !== undefined) await writing;
           return;
-        }
-        // Corked writes past the high-water mark would wait for a 'drain' that a corked
-        // socket never emits: only small responses are merged.
-        const isCorking =
-          out.protocol === undefined &&
-          !socket.writableCorked &&
-          whole.length < socket.writableHighWaterMark / 2;
-        if (isCorking) socket.cork();
-        try {
-          await out.writeHead(response.status, response.headers, response.reason);
-          session.timing.responseHead = performance.now();
-          session.bytesSent += whole.length;
-          await out.end(whole);
         } finally {
-          if (isCorking) socket.uncork();
+          if (isLent) upstream.release?.();
         }
-        if (writing !== undefined) await writing;
-        return;
       }
     }
     // A gRPC "trailers-only" answer (status in the head, no body) becomes head plus trailers

@@ -54,7 +54,7 @@ export const PROXY_DEFAULTS = {
   retryBufferBytes: 64 * 1024,
   upgradeIdleTimeoutMs: 300_000,
   maxRangeBufferBytes: 16 * 1024 * 1024,
-  upstreamReadBufferBytes: 64 * 1024,
+  upstreamReadBufferBytes: 80 * 1024,
 } as const;
 
 /** @internal */

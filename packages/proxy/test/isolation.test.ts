@@ -159,7 +159,8 @@ describe('bodies relayed from the upstream read buffer', () => {
       const [, size, framing] = (req.url ?? '').split('/');
       const body = randomBytes(Number(size));
       sent.set(req.headers['x-id'] as string, body);
-      if (framing === 'length') res.setHeader('Content-Length', body.length);
+      if (framing !== 'chunked') res.setHeader('Content-Length', body.length);
+      if (framing === 'whole') return void res.end(body); // one write: one read at the proxy
       for (let at = 0; at < body.length; ) {
         const n = Math.min(1 + Math.floor(Math.random() * 100_000), body.length - at);
         const isTaken = res.write(body.subarray(at, at + n));
@@ -223,12 +224,73 @@ describe('bodies relayed from the upstream read buffer', () => {
   ])('24 concurrent keep-alive clients get every byte (%s)', async (_, bytes) => {
     const proxy = proxyWith(bytes);
     const { port } = await proxy.listen(0, '127.0.0.1');
+    const connections = bodies.connections;
     try {
       const results = await Promise.all(
         Array.from({ length: 24 }, (_, c) => client(port, `${bytes}-${c}`)),
       );
       expect(results.flat()).toEqual([]);
+      // Upstream connections went back to the pool (24 clients, 96 requests).
+      expect(bodies.connections - connections).toBeLessThanOrEqual(48);
     } finally {
+      await proxy.close();
+    }
+  });
+
+  it('pipelined whole responses to a client that stops reading: the proxy waits, every body intact', async () => {
+    // Each 70 KB response comes whole in one read and goes out uncopied with its head; the
+    // client reads nothing until the proxy waits for its socket, then checks every body.
+    // (Its own later requests wait for that socket to drain: the server's rule.)
+    const proxy = proxyWith(undefined);
+    const { port } = await proxy.listen(0, '127.0.0.1');
+    const socket = net.connect(port, '127.0.0.1');
+    try {
+      await once(socket, 'connect');
+      socket.pause();
+      const ids = Array.from({ length: 150 }, (_, i) => `whole-${i}`);
+      socket.write(
+        ids.map((id) => `GET /70000/whole HTTP/1.1\r\nHost: a\r\nx-id: ${id}\r\n\r\n`).join(''),
+      );
+      const before = waits;
+      for (let t = 0; t < 500 && waits === before; t++) await sleep(10);
+      expect(waits).toBeGreaterThan(before);
+      // Meanwhile other clients go through the same upstream pool: a connection handed back
+      // while the stalled client's socket still held its bytes would read over them.
+      const others = await Promise.all(
+        Array.from({ length: 4 }, async (_, c) => {
+          const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+          const wrong: string[] = [];
+          for (let i = 0; i < 50; i++) {
+            const id = `other-${c}-${i}`;
+            const res = await get(port, agent, '/70000/whole', id);
+            const parts: Buffer[] = [];
+            for await (const part of res) parts.push(part as Buffer);
+            if (sha(Buffer.concat(parts)) !== sha(sent.get(id) as Buffer)) wrong.push(id);
+          }
+          agent.destroy();
+          return wrong;
+        }),
+      );
+      expect(others.flat()).toEqual([]);
+      let pending = Buffer.alloc(0);
+      const got: string[] = [];
+      for await (const chunk of socket) {
+        pending = Buffer.concat([pending, chunk as Buffer]);
+        for (;;) {
+          const end = pending.indexOf('\r\n\r\n');
+          if (end < 0) break;
+          const length = Number(
+            /content-length: (\d+)/i.exec(pending.subarray(0, end).toString())?.[1],
+          );
+          if (pending.length < end + 4 + length) break;
+          got.push(sha(pending.subarray(end + 4, end + 4 + length)));
+          pending = pending.subarray(end + 4 + length);
+        }
+        if (got.length === ids.length) break;
+      }
+      expect(got).toEqual(ids.map((id) => sha(sent.get(id) as Buffer)));
+    } finally {
+      socket.destroy();
       await proxy.close();
     }
   });
