@@ -66,6 +66,25 @@ async function randomBodies(): Promise<{ port: number; sent: Map<string, Buffer>
   return { port: await listen(server), sent };
 }
 
+/**
+ * A server answering `/x` with 300 bytes of `x` and a Content-Length (the body comes with the
+ * head), and one exchange on it through `c`, the body taken whole (`borrow`: lent).
+ */
+async function wholeBodies(c: HttpConnector, borrow: boolean) {
+  const server = http.createServer((req, res) => {
+    const body = Buffer.alloc(300, (req.url as string).slice(1));
+    res.setHeader('Content-Length', body.length);
+    res.end(body);
+  });
+  const port = await listen(server);
+  return async (path: string) => {
+    const session = await c.session({ host: '127.0.0.1', port });
+    await session.writeRequest(get(path, path));
+    await session.readResponseHead();
+    return { session, body: session.takeCompleteBody(borrow) as Uint8Array };
+  };
+}
+
 describe('HttpConnector with readBufferBytes', () => {
   it('body() gives chunks of their own: kept until the end, they still hold what was sent', async () => {
     const { port, sent } = await randomBodies();
@@ -117,43 +136,20 @@ describe('HttpConnector with readBufferBytes', () => {
   });
 
   it('a body that came with the head is a copy: the pooled connection reading again leaves it be', async () => {
-    const server = http.createServer((req, res) => {
-      const body = Buffer.alloc(300, (req.url as string).slice(1));
-      res.setHeader('Content-Length', body.length);
-      res.end(body);
-    });
-    const port = await listen(server);
-    const c = connector(1024);
-    const exchange = async (path: string) => {
-      const s = await c.session({ host: '127.0.0.1', port });
-      await s.writeRequest(get(path, path));
-      await s.readResponseHead();
-      return { body: s.takeCompleteBody(), isReused: s.isReused };
-    };
+    const exchange = await wholeBodies(connector(1024), false);
     // Reads alternate between two buffers: the third exchange reads where the first did.
     const first = await exchange('/a');
     const second = await exchange('/b');
     const third = await exchange('/c');
-    expect([second.isReused, third.isReused]).toEqual([true, true]); // one connection
-    expect(Buffer.from(first.body as Uint8Array).toString()).toBe('a'.repeat(300));
-    expect(Buffer.from(second.body as Uint8Array).toString()).toBe('b'.repeat(300));
-    expect(Buffer.from(third.body as Uint8Array).toString()).toBe('c'.repeat(300));
+    expect([second.session.isReused, third.session.isReused]).toEqual([true, true]); // one connection
+    expect(Buffer.from(first.body).toString()).toBe('a'.repeat(300));
+    expect(Buffer.from(second.body).toString()).toBe('b'.repeat(300));
+    expect(Buffer.from(third.body).toString()).toBe('c'.repeat(300));
   });
 
   it('takeCompleteBody(true) lends the body and holds the connection until release()', async () => {
-    const server = http.createServer((req, res) => {
-      const body = Buffer.alloc(300, (req.url as string).slice(1));
-      res.setHeader('Content-Length', body.length);
-      res.end(body);
-    });
-    const port = await listen(server);
     const c = connector(1024);
-    const exchange = async (path: string) => {
-      const s = await c.session({ host: '127.0.0.1', port });
-      await s.writeRequest(get(path, path));
-      await s.readResponseHead();
-      return { session: s, body: s.takeCompleteBody(true) as Uint8Array };
-    };
+    const exchange = await wholeBodies(c, true);
     const a = await exchange('/a');
     const b = await exchange('/b'); // a's connection is held: b gets a new one
     expect([a.session.isReused, b.session.isReused]).toEqual([false, false]);
