@@ -23,8 +23,9 @@ export interface HttpConnectorOptions {
   /** Deadlines for every read, write and connect; default: a wheel of its own. */
   wheel?: TimerWheel;
   /**
-   * Largest read of a plain TCP or Unix connection into memory of its own (two buffers of
-   * this size, filled in turn; see `connectPeer`); 0 (the default): Node allocates each read.
+   * Largest read of a plain TCP or Unix connection into memory of its own (two buffers filled
+   * in turn, 16 KiB each until a read fills one, then this size; see `connectPeer`); 0 (the
+   * default): Node allocates each read.
    * With it, a response body read with `body(true)` comes in borrowed chunks (valid until the
    * next is asked for), which a proxy can write on without a copy; `body()` and `bytes()` copy
    * them. 64 KiB (Node's own read size) suits large bodies; smaller reads cost more per byte

@@ -97,29 +97,40 @@ describe('HttpConnector with readBufferBytes', () => {
     }
   });
 
-  it('body(true) lends chunks that stay intact until the next is asked for, with a slow consumer too', async () => {
-    const { port, sent } = await randomBodies();
-    const c = connector(4096);
-    for (const slow of [false, true]) {
-      for (const path of ['/500000', '/500000?length']) {
-        const session = await c.session({ host: '127.0.0.1', port });
-        const id = `${path}/${slow}`;
-        await session.writeRequest(get(path, id));
-        await session.readResponseHead();
-        const copies: Buffer[] = [];
-        let i = 0;
-        for await (const chunk of session.body(true)) {
-          const before = sha(chunk);
-          // A slow consumer holds the chunk across turns of the event loop, while the
-          // upstream keeps sending: later reads must not land on it.
-          if (slow && i++ % 7 === 0) await sleep(2);
-          expect(sha(chunk)).toBe(before);
-          copies.push(Buffer.from(chunk));
+  it.each([
+    ['4 KiB reads', 4096],
+    ['64 KiB reads, the buffers growing from 16 KiB on the way', 65536],
+  ])(
+    'body(true) lends chunks that stay intact until the next is asked for, with a slow consumer too (%s)',
+    async (_, bytes) => {
+      const { port, sent } = await randomBodies();
+      const c = connector(bytes);
+      let largest = 0;
+      for (const slow of [false, true]) {
+        for (const path of ['/500000', '/500000?length']) {
+          const session = await c.session({ host: '127.0.0.1', port });
+          const id = `${path}/${slow}`;
+          await session.writeRequest(get(path, id));
+          await session.readResponseHead();
+          const copies: Buffer[] = [];
+          let i = 0;
+          for await (const chunk of session.body(true)) {
+            const before = sha(chunk);
+            // A slow consumer holds the chunk across turns of the event loop, while the
+            // upstream keeps sending: later reads must not land on it.
+            if (slow && i++ % 7 === 0) await sleep(2);
+            expect(sha(chunk)).toBe(before);
+            copies.push(Buffer.from(chunk));
+            largest = Math.max(largest, chunk.length);
+          }
+          expect(sha(Buffer.concat(copies))).toBe(sha(sent.get(id) as Buffer));
         }
-        expect(sha(Buffer.concat(copies))).toBe(sha(sent.get(id) as Buffer));
       }
-    }
-  });
+      // Reads never exceed the size asked for; at 64 KiB the 16 KiB halves grew.
+      expect(largest).toBeLessThanOrEqual(bytes);
+      if (bytes > 16 * 1024) expect(largest).toBeGreaterThan(16 * 1024);
+    },
+  );
 
   it('borrowed chunks are really views of reused memory (kept uncopied, they change)', async () => {
     // The check the other tests rely on: without the copies that body() makes, keeping chunks
