@@ -15,7 +15,7 @@ import {
 } from '@pingora-ts/http-parser';
 import type { TimerWheel } from '@pingora-ts/timeout';
 import type { ByteSource } from './byte-source.js';
-import { drained } from './drained.js';
+import { drained, flushed } from './drained.js';
 import type { ResolvedOptions } from './options.js';
 
 /** Headers as a map, a record, or pairs. */
@@ -36,8 +36,6 @@ export interface KeepAlivePolicy {
 
 /** The settled answer of a write the socket took at once, shared rather than made per write. */
 const WRITTEN: Promise<void> = Promise.resolve();
-/** A write of nothing: its callback runs once every earlier write has left the socket. */
-const NOTHING = Buffer.alloc(0);
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 const NO_BODY_STATUS = (status: number) =>
   (status >= 100 && status < 200) || status === 204 || status === 304;
@@ -272,33 +270,8 @@ export class HttpSession {
    * the socket destroyed) when it takes nothing within the write timeout.
    */
   flushed(): Promise<void> {
-    const socket = this.socket;
-    if (socket.writableLength === 0) return WRITTEN;
-    if (socket.writableNeedDrain) return this.drained();
-    // No 'drain' comes for writes under the high-water mark: wait for a write of nothing,
-    // whose callback runs after theirs.
-    return new Promise<void>((resolve, reject) => {
-      const ms = this.options.writeTimeoutMs;
-      const timer = this.wheel.deadline(ms, () => {
-        socket.destroy();
-        reject(
-          PingoraError.explain('WriteTimedout', 'client took no bytes in time', {
-            source: 'downstream',
-          }),
-        );
-      });
-      socket.write(NOTHING, (error) => {
-        timer.cancel();
-        if (error == null) resolve();
-        else {
-          reject(
-            PingoraError.explain('ConnectionClosed', 'client closed while we wrote', {
-              source: 'downstream',
-            }),
-          );
-        }
-      });
-    });
+    if (this.socket.writableLength === 0) return WRITTEN;
+    return flushed(this.socket, this.wheel, this.options.writeTimeoutMs);
   }
 
   /** Ends the response (with a last chunk when chunked). Idempotent. */
