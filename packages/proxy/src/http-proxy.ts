@@ -661,15 +661,17 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       encoder = this.compression.encoderFor(request, response.status, response.headers);
     }
     const socket = out.socket;
-    if (decoder === undefined && range === undefined && encoder === undefined) {
+    const isPlain = decoder === undefined && range === undefined && encoder === undefined;
+    // Nothing keeps a chunk on its way to an HTTP/1.1 client: it can pass uncopied from the
+    // upstream's read buffer, which the proxy then waits for the client's socket to give back.
+    const isRelayed =
+      isPlain &&
+      writer === undefined &&
+      phases.responseBodyFilter === undefined &&
+      out.flushed !== undefined;
+    if (isPlain) {
       // Fast path: a body that came whole with the head goes out in one corked write with it.
-      // Written straight to an HTTP/1.1 client, it may stay in the upstream's read buffer
-      // (uncopied) until the client's socket took it.
-      const isLent =
-        writer === undefined &&
-        phases.responseBodyFilter === undefined &&
-        out.writeResponse !== undefined &&
-        out.flushed !== undefined;
+      const isLent = isRelayed && out.writeResponse !== undefined;
       const upstreamBody = upstream.takeCompleteBody?.(isLent);
       if (upstreamBody !== undefined) {
         try {
@@ -734,21 +736,13 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     try {
       await out.writeHead(response.status, response.headers, response.reason);
       session.timing.responseHead = performance.now();
-      const flushed = out.flushed;
-      if (
-        flushed !== undefined &&
-        writer === undefined &&
-        phases.responseBodyFilter === undefined &&
-        decoder === undefined &&
-        range === undefined &&
-        encoder === undefined
-      ) {
-        // Nothing keeps a chunk: take them borrowed from the upstream's read buffer, and ask
-        // for the next only once the client's socket no longer points into this one (a write
-        // the kernel did not take whole waits in the socket, uncopied).
+      if (isRelayed) {
+        // Chunks borrowed from the upstream's read buffer: the next is asked for only once the
+        // client's socket no longer points into this one (a write the kernel did not take
+        // whole waits in the socket, uncopied).
         for await (const chunk of upstream.body(true)) {
           await body.push(chunk);
-          if (socket.writableLength !== 0) await flushed.call(out);
+          if (socket.writableLength !== 0) await out.flushed?.();
         }
       } else {
         // The cache stores the upstream's bytes as they pass to the client.
