@@ -16,6 +16,16 @@ export interface HttpProxyOptions {
    * Ignored with `connector`.
    */
   upstreamReadBufferBytes?: number;
+  /**
+   * Idle upstream connections the proxy's own connector keeps, per peer and in all (the
+   * pool's `maxIdlePerKey` and `maxIdle`). It should be at least the number of exchanges in
+   * flight to a peer at peak: HTTP/2 clients multiplex, so a few of them make hundreds, and a
+   * pool smaller than that closes connections that are wanted again a moment later (at 256
+   * streams in flight the pool's own default of 128 cost a new connection every 50 requests).
+   * An idle connection closes after the peer's `idleTimeoutMs`. 0 turns pooling off. Ignored
+   * with `connector`.
+   */
+  upstreamPoolSize?: number;
   /** Attempts after the first one that `failToConnect` / `errorWhileProxy` may ask for. */
   maxRetries?: number;
   /**
@@ -55,6 +65,7 @@ export const PROXY_DEFAULTS = {
   upgradeIdleTimeoutMs: 300_000,
   maxRangeBufferBytes: 16 * 1024 * 1024,
   upstreamReadBufferBytes: 80 * 1024,
+  upstreamPoolSize: 1024,
 } as const;
 
 /** @internal */
@@ -64,6 +75,7 @@ export interface ResolvedProxyOptions {
   upgradeIdleTimeoutMs: number;
   maxRangeBufferBytes: number;
   upstreamReadBufferBytes: number;
+  upstreamPoolSize: number;
 }
 
 /** @internal */
@@ -75,6 +87,7 @@ export function resolveProxyOptions(options: HttpProxyOptions): ResolvedProxyOpt
     maxRangeBufferBytes: options.maxRangeBufferBytes ?? PROXY_DEFAULTS.maxRangeBufferBytes,
     upstreamReadBufferBytes:
       options.upstreamReadBufferBytes ?? PROXY_DEFAULTS.upstreamReadBufferBytes,
+    upstreamPoolSize: options.upstreamPoolSize ?? PROXY_DEFAULTS.upstreamPoolSize,
   };
   for (const [name, value] of Object.entries(resolved)) {
     if (!Number.isInteger(value) || value < 0) {
