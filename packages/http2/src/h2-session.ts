@@ -3,7 +3,13 @@ import type { Socket } from 'node:net';
 import { PingoraError } from '@pingora-ts/error';
 import { HeaderMap, type RequestHeader, ResponseHeader } from '@pingora-ts/http-parser';
 import { type TimerWheel, whenDrained } from '@pingora-ts/timeout';
-import { appendH2Fields, fieldsToH2, withoutHopByHop } from './header-translation.js';
+import {
+  appendH2Fields,
+  fieldsToH2,
+  rawResponseH2,
+  rawToH2Object,
+  withoutHopByHop,
+} from './header-translation.js';
 import { clientResetError } from './stream-error.js';
 import { readStream } from './stream-reader.js';
 import { resetStream } from './stream-reset.js';
@@ -66,7 +72,7 @@ export class H2Session {
   private isRequestDone: boolean;
   private isLocallyReset = false;
   private trailers: OutgoingHttpHeaders | undefined;
-  private pendingHead: OutgoingHttpHeaders | undefined;
+  private pendingHead: string[] | undefined;
   private headTimer: NodeJS.Immediate | undefined;
 
   /** @internal */
@@ -218,7 +224,7 @@ export class H2Session {
     }
     this.hasNoBody = this.request.method === 'HEAD' || NO_BODY_STATUS(status);
     this.response = new ResponseHeader(status, '', 'HTTP/1.1', clean);
-    this.pendingHead = appendH2Fields(clean, { ':status': status });
+    this.pendingHead = rawResponseH2(status, clean);
     if (this.hasNoBody) {
       this.isEnded = true;
       this.flushHead(true, false);
@@ -257,7 +263,7 @@ export class H2Session {
       this.stream.once('wantTrailers', () => this.stream.sendTrailers(this.trailers ?? {}));
     }
     try {
-      this.stream.respond(head, options);
+      respondWith(this.stream, head, options);
     } catch (error) {
       if (this.stream.destroyed) throw goneError();
       throw PingoraError.because('InvalidHTTPHeader', 'writing an HTTP/2 response head', error);
@@ -285,4 +291,29 @@ export class H2Session {
       source: 'downstream',
     });
   }
+}
+
+/** Whether node:http2 takes a raw header array in `respond` (Node 22.20 and 24.7 on). */
+let isRawRespondSupported = true;
+
+/**
+ * `stream.respond` with a raw header block, or, on a Node that refuses arrays there (it throws
+ * ERR_INVALID_ARG_TYPE before sending anything), with the same fields as a headers object, as
+ * from then on.
+ */
+function respondWith(
+  stream: ServerHttp2Stream,
+  raw: string[],
+  options: { endStream: boolean; waitForTrailers: boolean },
+): void {
+  if (isRawRespondSupported) {
+    try {
+      stream.respond(raw, options);
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ERR_INVALID_ARG_TYPE') throw error;
+      isRawRespondSupported = false;
+    }
+  }
+  stream.respond(rawToH2Object(raw), options);
 }

@@ -1,6 +1,7 @@
 import { HeaderMap, RequestHeader } from '@pingora-ts/http-parser';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { appendH2Fields, rawResponseH2, rawToH2Object } from '../src/header-translation.js';
 import {
   fieldsFromH2,
   fieldsToH2,
@@ -183,5 +184,46 @@ describe('responses and trailers', () => {
       ['x-d', '1'],
       ['x-d', '2'],
     ]);
+  });
+});
+
+describe('raw response header blocks', () => {
+  it('lower-cases names, leaves te out and keeps repeated fields as pairs', () => {
+    const clean = new HeaderMap([
+      ['Content-Type', 'text/plain'],
+      ['TE', 'trailers'],
+      ['Set-Cookie', 'a=1'],
+      ['Set-Cookie', 'b=2'],
+    ]);
+    expect(rawResponseH2(200, clean)).toEqual([
+      ':status',
+      '200',
+      'content-type',
+      'text/plain',
+      'set-cookie',
+      'a=1',
+      'set-cookie',
+      'b=2',
+    ]);
+  });
+
+  it('as a headers object (for a Node without raw respond) equals appendH2Fields', () => {
+    const name = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,11}$/);
+    const value = fc.stringMatching(/^[ -~]{0,16}$/).map((v) => v.trim());
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 200, max: 599 }),
+        fc.array(fc.tuple(fc.oneof(name, fc.constantFrom('Set-Cookie', 'te', 'Vary')), value), {
+          maxLength: 12,
+        }),
+        (status, fields) => {
+          const clean = new HeaderMap(fields);
+          expect(rawToH2Object(rawResponseH2(status, clean))).toEqual(
+            appendH2Fields(clean, { ':status': status }),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
