@@ -66,6 +66,7 @@ export class H2Session {
   private readonly context: H2SessionContext;
   // Made on first use of `signal`: most exchanges never ask.
   private controller: AbortController | undefined;
+  private abortListeners: (() => void)[] | undefined;
   private closeReason: PingoraError | undefined;
   private hasNoBody = false;
   private isEnded = false;
@@ -88,6 +89,21 @@ export class H2Session {
     this.context = context;
     this.isRequestDone = isRequestDone;
     stream.once('close', () => this.onClose());
+  }
+
+  /**
+   * Calls `listener` once when the stream closes before the response ended (client reset,
+   * connection lost), as {@link H2Session.signal} aborts then; at once when that already
+   * happened. Cheaper than a listener on `signal` for a caller that needs only the moment (no
+   * AbortController and EventTarget per exchange).
+   */
+  onAbort(listener: () => void): void {
+    if (this.closeReason !== undefined) {
+      listener();
+      return;
+    }
+    if (this.abortListeners === undefined) this.abortListeners = [listener];
+    else this.abortListeners.push(listener);
   }
 
   /** Aborted when the stream closes before the response ended (client reset, connection lost). */
@@ -276,6 +292,9 @@ export class H2Session {
     if (!this.isEnded || code !== constants.NGHTTP2_NO_ERROR) {
       this.closeReason = clientResetError(code);
       this.controller?.abort(this.closeReason);
+      const listeners = this.abortListeners;
+      this.abortListeners = undefined;
+      if (listeners !== undefined) for (const listener of listeners) listener();
     }
     this.context.onClose(this);
   }

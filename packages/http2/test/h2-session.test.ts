@@ -150,6 +150,40 @@ describe('H2Session', () => {
     ]);
   });
 
+  it('onAbort: called once on a client reset, at once when registered after it, never for a finished exchange', async () => {
+    const calls: string[] = [];
+    let arrived: () => void = () => {};
+    const started = new Promise<void>((r) => {
+      arrived = r;
+    });
+    let finished: () => void = () => {};
+    const done = new Promise<void>((r) => {
+      finished = r;
+    });
+    const client = await serve(async (s) => {
+      if (s.request.path === '/ok') {
+        s.onAbort(() => calls.push('ok aborted'));
+        await s.respond(200, 'fine');
+        return;
+      }
+      s.onAbort(() => calls.push('first'));
+      s.onAbort(() => calls.push('second'));
+      await s.writeHead(200);
+      await s.write(Buffer.from('part'));
+      arrived();
+      await new Promise<void>((r) => s.onAbort(r));
+      s.onAbort(() => calls.push('late'));
+      finished();
+    });
+    expect((await fetch2(client, { ':path': '/ok' })).body).toBe('fine');
+    const req = client.request({ ':path': '/reset' });
+    req.on('error', () => {});
+    await started;
+    req.close(constants.NGHTTP2_CANCEL);
+    await done;
+    expect(calls).toEqual(['first', 'second', 'late']);
+  });
+
   it('write() waits while the client does not read: the response is not buffered whole', async () => {
     let written = 0;
     let finished = false;

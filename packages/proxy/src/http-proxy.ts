@@ -512,11 +512,13 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
    * client connection (not one per request) closes it when the client leaves.
    */
   private upstreamSlot(downstream: DownstreamSession): UpstreamSlot {
-    if (downstream.signal !== undefined) {
-      // HTTP/2: streams share the socket; each has its own abort signal (a reset or the
-      // connection's end).
+    if (downstream.onAbort !== undefined || downstream.signal !== undefined) {
+      // HTTP/2: streams share the socket; each tells when it is reset or its connection ends
+      // (onAbort does without making an AbortSignal per exchange).
       const created: UpstreamSlot = { upstream: undefined };
-      downstream.signal.addEventListener('abort', () => created.upstream?.close(), { once: true });
+      const close = () => created.upstream?.close();
+      if (downstream.onAbort !== undefined) downstream.onAbort(close);
+      else downstream.signal?.addEventListener('abort', close, { once: true });
       return created;
     }
     const socket = downstream.socket;

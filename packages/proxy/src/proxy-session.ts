@@ -55,6 +55,11 @@ export interface DownstreamSession {
   abort?(): void;
   /** HTTP/2 only: aborted when the stream is reset or its connection ends. */
   readonly signal?: AbortSignal;
+  /**
+   * Multiplexed sessions (HTTP/2): calls `listener` once when `signal` aborts (at once if it
+   * did already), without making the signal; the proxy prefers it to a listener on `signal`.
+   */
+  onAbort?(listener: () => void): void;
 }
 
 /** TLS facts of the downstream connection. */

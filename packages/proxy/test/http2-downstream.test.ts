@@ -124,6 +124,53 @@ describe('HTTP/2 clients through the proxy to an HTTP/1.1 origin', () => {
 });
 
 describe('HTTP/2 streams are cut alone', () => {
+  it('a client resetting its stream frees the upstream connection at once, without waiting for the upstream', async () => {
+    const net = await import('node:net');
+    const http2 = await import('node:http2');
+    // An upstream that never answers: only the proxy closing the connection ends it.
+    let requested: () => void = () => {};
+    const arrived = new Promise<void>((r) => {
+      requested = r;
+    });
+    let upstreamClosed: () => void = () => {};
+    const closed = new Promise<void>((r) => {
+      upstreamClosed = r;
+    });
+    const upstream = net.createServer((socket) => {
+      socket.once('data', () => requested());
+      socket.on('close', () => upstreamClosed());
+    });
+    upstream.listen(0, '127.0.0.1');
+    await new Promise((r) => upstream.once('listening', r));
+    const upstreamPort = (upstream.address() as import('node:net').AddressInfo).port;
+    const phases: string[] = [];
+    const proxy = new HttpProxy(
+      {
+        upstreamPeer: () => ({ host: '127.0.0.1', port: upstreamPort }),
+        logging: (_s, error) => void phases.push(`logging ${error?.kind ?? 'ok'}`),
+      },
+      { http2: { h2c: true } },
+    );
+    const { port } = await proxy.listen(0, '127.0.0.1');
+    const client = http2.connect(`http://127.0.0.1:${port}`);
+    client.on('error', () => {});
+    try {
+      const stream = client.request({ ':path': '/hang' });
+      stream.on('error', () => {});
+      await arrived;
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+      // The upstream read timeout is 60 s, past the test's timeout: only the reset closes it.
+      await closed;
+      await new Promise<void>((r) => setTimeout(r, 50));
+      expect(phases).toEqual(['logging ConnectionClosed']);
+      expect(client.destroyed).toBe(false); // the other streams' connection stays
+    } finally {
+      client.close();
+      await proxy.close();
+      upstream.close();
+    }
+  });
+
   it('an upstream failing mid-body resets that stream; the other stream on the connection completes', async () => {
     const net = await import('node:net');
     const http2 = await import('node:http2');
