@@ -259,7 +259,27 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     this.h2Upstream?.close();
   }
 
-  private async process(session: ProxySession<Ctx>, ctx: Ctx): Promise<void> {
+  /**
+   * The request phases, then the upstream. Without request phases nor a request body there is
+   * nothing to wait for before the upstream: its promise is returned as it is, with no async
+   * frame (nor turn of the microtask queue) of this step's own.
+   */
+  private process(session: ProxySession<Ctx>, ctx: Ctx): Promise<void> {
+    const phases = this.phases;
+    if (
+      phases.earlyRequestFilter === undefined &&
+      phases.requestFilter === undefined &&
+      phases.requestBodyFilter === undefined &&
+      phases.requestCacheFilter === undefined &&
+      phases.proxyUpstreamFilter === undefined
+    ) {
+      const feed = new RequestBodyFeed(session, phases);
+      if (!feed.isPresent) return this.proxyUpstream(session, ctx, feed);
+    }
+    return this.runRequestPhases(session, ctx);
+  }
+
+  private async runRequestPhases(session: ProxySession<Ctx>, ctx: Ctx): Promise<void> {
     const phases = this.phases;
     if (phases.earlyRequestFilter !== undefined) {
       // A synchronous phase costs no turn of the microtask queue (nor the promise of one).
@@ -590,7 +610,67 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       if (writeFailure !== undefined) throw writeFailure;
       return this.switchProtocols(session, ctx, upstream, head, isUpgrade);
     }
+    const whole = this.isPlainRelay(session, writing) ? upstream.takeCompleteBody(true) : undefined;
+    if (whole !== undefined) {
+      // The plainest answer, its body whole with the head: no response phase, cache, range or
+      // coding to go through, written from the upstream's read buffer (respondFromUpstream's
+      // own fast path, without the frame of that long function).
+      try {
+        const response = new ResponseHeader(
+          head.status,
+          head.reason,
+          'HTTP/1.1',
+          withoutHopByHop(head.headers),
+        );
+        await this.writeWhole(session, response, whole, true);
+      } finally {
+        upstream.release();
+      }
+      return;
+    }
     await this.respondFromUpstream(session, ctx, head, upstream, writing);
+  }
+
+  /**
+   * Whether an HTTP/1.1 response can go to the client as it came, minus hop-by-hop fields: no
+   * response phase, cache, decompression, range or compression, no request body on its way,
+   * and a client session that writes a whole response at once.
+   */
+  private isPlainRelay(session: ProxySession<Ctx>, writing: Promise<void> | undefined): boolean {
+    const phases = this.phases;
+    const out = session.downstream;
+    return (
+      writing === undefined &&
+      out.writeResponse !== undefined &&
+      out.flushed !== undefined &&
+      phases.upstreamResponseFilter === undefined &&
+      phases.responseCacheFilter === undefined &&
+      phases.responseFilter === undefined &&
+      phases.responseBodyFilter === undefined &&
+      session.cacheRequest === undefined &&
+      !session.decompressResponse &&
+      this.compression === undefined &&
+      session.request.headers.indexOf('range') < 0
+    );
+  }
+
+  /**
+   * HTTP/1.1: the head and a whole body in one write. With `isLent` (the body points into the
+   * upstream's read buffer) it resolves once the client's socket took every byte.
+   */
+  private async writeWhole(
+    session: ProxySession<Ctx>,
+    response: ResponseHeader,
+    body: Uint8Array,
+    isLent: boolean,
+  ): Promise<void> {
+    const out = session.downstream;
+    session.bytesSent += body.length;
+    const written = out.writeResponse?.(response.status, response.headers, body, response.reason);
+    // Usually the socket takes it at once: then there is nothing to wait a turn for.
+    if (out.isWritten !== true) await written;
+    session.timing.responseHead = performance.now();
+    if (isLent && out.socket.writableLength !== 0) await out.flushed?.();
   }
 
   /**
@@ -702,19 +782,9 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
                   phases.responseBodyFilter?.(session, chunk, isEnd, ctx),
                 );
           if (out.writeResponse !== undefined) {
-            // HTTP/1.1: head and body in one write (one Buffer when the body is small).
-            session.bytesSent += whole.length;
-            const written = out.writeResponse(
-              response.status,
-              response.headers,
-              whole,
-              response.reason,
-            );
-            // Usually the socket takes it at once: then there is nothing to wait a turn for.
-            if (out.isWritten !== true) await written;
-            session.timing.responseHead = performance.now();
-            // A lent body goes back to the upstream's read buffer once the socket took it.
-            if (isLent && socket.writableLength !== 0) await out.flushed?.();
+            // HTTP/1.1: head and body in one write (one Buffer when the body is small); a lent
+            // body goes back to the upstream's read buffer once the socket took it.
+            await this.writeWhole(session, response, whole, isLent);
             if (writing !== undefined) await writing;
             return;
           }
