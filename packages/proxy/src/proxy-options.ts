@@ -22,8 +22,10 @@ export interface HttpProxyOptions {
    * flight to a peer at peak: HTTP/2 clients multiplex, so a few of them make hundreds, and a
    * pool smaller than that closes connections that are wanted again a moment later (at 256
    * streams in flight the pool's own default of 128 cost a new connection every 50 requests).
-   * An idle connection closes after the peer's `idleTimeoutMs`. 0 turns pooling off. Ignored
-   * with `connector`.
+   * An idle connection closes after the peer's `idleTimeoutMs`, and keeps its read buffers
+   * until then (2 x 16 KiB, up to 2 x `upstreamReadBufferBytes` once a large body came): a
+   * burst of 1024 large exchanges can leave up to 160 MB in the pool for that long. 0 turns
+   * pooling off. Ignored with `connector`.
    */
   upstreamPoolSize?: number;
   /** Attempts after the first one that `failToConnect` / `errorWhileProxy` may ask for. */
