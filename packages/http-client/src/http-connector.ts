@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { PingoraError } from '@pingora-ts/error';
 import { HeaderMap, RequestHeader, type ResponseHeader } from '@pingora-ts/http-parser';
-import { ConnectionPool } from '@pingora-ts/pool';
+import { ConnectionPool, type PoolOptions } from '@pingora-ts/pool';
 import { type TimerWheel, TimerWheel as Wheel } from '@pingora-ts/timeout';
 import type { TlsSessionCache } from '@pingora-ts/tls';
 import { connectPeer } from './connect-peer.js';
@@ -18,6 +18,8 @@ import { type RequestBody, UpstreamSession } from './upstream-session.js';
 export interface HttpConnectorOptions {
   /** Idle connections to reuse; default: a pool of its own (closed by `close()`). */
   pool?: ConnectionPool<Socket>;
+  /** Caps and idle timeout of the connector's own pool (ignored with `pool`). */
+  poolOptions?: PoolOptions;
   /** TLS sessions to resume. */
   sessions?: TlsSessionCache;
   /** Deadlines for every read, write and connect; default: a wheel of its own. */
@@ -83,7 +85,7 @@ export class HttpConnector {
 
   constructor(options: HttpConnectorOptions = {}) {
     this.ownsPool = options.pool === undefined;
-    this.pool = options.pool ?? new ConnectionPool<Socket>();
+    this.pool = options.pool ?? new ConnectionPool<Socket>(options.poolOptions);
     this.sessions = options.sessions;
     this.ownsWheel = options.wheel === undefined;
     this.wheel = options.wheel ?? new Wheel({ tickMs: 10, unref: true });

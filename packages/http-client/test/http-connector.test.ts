@@ -243,6 +243,19 @@ describe('HttpConnector connection reuse', () => {
     expect(sockets.values().next().value?.listenerCount('data')).toBe(1);
   });
 
+  it('sizes its own pool with poolOptions: three exchanges at once, two kept idle', async () => {
+    const port = await serve((_req, res) => res.end('ok'));
+    const c = connector({ poolOptions: { maxIdle: 2, maxIdlePerKey: 2 } });
+    const peer = { host: '127.0.0.1', port };
+    const answers = await Promise.all(
+      [1, 2, 3].map(async () => (await (await c.request(peer)).bytes()).toString()),
+    );
+    expect(answers).toEqual(['ok', 'ok', 'ok']);
+    const stats = c.stats();
+    expect(stats.idle).toBe(2);
+    expect(stats.evictions['per-key-cap']).toBe(1);
+  });
+
   it('still drops a pooled connection that receives bytes while idle', async () => {
     let connections = 0;
     const server = net.createServer((socket) => {

@@ -6,7 +6,6 @@ import { HttpConnector, type UpstreamSession } from '@pingora-ts/http-client';
 import { HeaderMap, RequestHeader, ResponseHeader } from '@pingora-ts/http-parser';
 import type { HttpServer } from '@pingora-ts/http-server';
 import { H2Connector } from '@pingora-ts/http2';
-import { ConnectionPool } from '@pingora-ts/pool';
 import type { Application, ConnectionContext } from '@pingora-ts/server';
 import { relayWebSocket } from '@pingora-ts/websocket';
 import { CodingStep, ResponseCompression } from './compression.js';
@@ -138,8 +137,6 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
   /** The upstream connector (and its pool). */
   readonly connector: HttpConnector;
   private readonly ownsConnector: boolean;
-  /** The pool of the proxy's own connector (a connector does not close a pool it was given). */
-  private readonly ownPool: ConnectionPool<Socket> | undefined;
   /** Upstream HTTP/2 (peers with `protocol: 'h2'` or `'h2h1'`), made on first use. */
   private h2Upstream: H2Connector | undefined;
   private readonly options: ResolvedProxyOptions;
@@ -169,15 +166,12 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     this.compression =
       c === undefined || c === false ? undefined : new ResponseCompression(c === true ? {} : c);
     this.ownsConnector = options.connector === undefined;
-    if (options.connector === undefined) {
-      const size = this.options.upstreamPoolSize;
-      this.ownPool = new ConnectionPool<Socket>({ maxIdle: size, maxIdlePerKey: size });
-    }
+    const size = this.options.upstreamPoolSize;
     this.connector =
       options.connector ??
       new HttpConnector({
         readBufferBytes: this.options.upstreamReadBufferBytes,
-        pool: this.ownPool,
+        poolOptions: { maxIdle: size, maxIdlePerKey: size },
       });
     this.tlsOptions = options.tls;
     this.router = new DownstreamRouter((s) => this.handle(s), options.server, options.http2);
@@ -255,7 +249,6 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       this.onNoExchanges = undefined;
     }
     if (this.ownsConnector) this.connector.close();
-    this.ownPool?.close();
     this.h2Upstream?.close();
   }
 
