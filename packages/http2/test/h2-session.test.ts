@@ -20,6 +20,15 @@ async function serve(handler: H2Handler) {
   return client;
 }
 
+/** A promise and the function that resolves it. */
+function latch(): [Promise<void>, () => void] {
+  let open: () => void = () => {};
+  const opened = new Promise<void>((r) => {
+    open = r;
+  });
+  return [opened, open];
+}
+
 interface Answer {
   informational: number[];
   status: number;
@@ -122,14 +131,8 @@ describe('H2Session', () => {
 
   it('signals a client reset and fails later writes with ConnectionClosed', async () => {
     let result: unknown;
-    let arrived: () => void = () => {};
-    const started = new Promise<void>((r) => {
-      arrived = r;
-    });
-    let finished: () => void = () => {};
-    const done = new Promise<void>((r) => {
-      finished = r;
-    });
+    const [started, arrived] = latch();
+    const [done, finished] = latch();
     const client = await serve(async (s) => {
       await s.writeHead(200);
       await s.write(Buffer.from('first'));
@@ -152,14 +155,8 @@ describe('H2Session', () => {
 
   it('onAbort: called once on a client reset, at once when registered after it, never for a finished exchange', async () => {
     const calls: string[] = [];
-    let arrived: () => void = () => {};
-    const started = new Promise<void>((r) => {
-      arrived = r;
-    });
-    let finished: () => void = () => {};
-    const done = new Promise<void>((r) => {
-      finished = r;
-    });
+    const [started, arrived] = latch();
+    const [done, finished] = latch();
     const client = await serve(async (s) => {
       if (s.request.path === '/ok') {
         s.onAbort(() => calls.push('ok aborted'));

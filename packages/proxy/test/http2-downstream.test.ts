@@ -26,6 +26,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** A promise and the function that resolves it. */
+function latch(): [Promise<void>, () => void] {
+  let open: () => void = () => {};
+  const opened = new Promise<void>((r) => {
+    open = r;
+  });
+  return [opened, open];
+}
+
 /** curl with the given flags; resolves with `protocol status body`. */
 async function curl(args: string[]): Promise<string> {
   const { stdout } = await run('curl', [
@@ -128,14 +137,8 @@ describe('HTTP/2 streams are cut alone', () => {
     const net = await import('node:net');
     const http2 = await import('node:http2');
     // An upstream that never answers: only the proxy closing the connection ends it.
-    let requested: () => void = () => {};
-    const arrived = new Promise<void>((r) => {
-      requested = r;
-    });
-    let upstreamClosed: () => void = () => {};
-    const closed = new Promise<void>((r) => {
-      upstreamClosed = r;
-    });
+    const [arrived, requested] = latch();
+    const [closed, upstreamClosed] = latch();
     const upstream = net.createServer((socket) => {
       socket.once('data', () => requested());
       socket.on('close', () => upstreamClosed());
