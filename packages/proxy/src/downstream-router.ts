@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import tls from 'node:tls';
 import { HttpServer, type HttpServerOptions } from '@pingora-ts/http-server';
-import { acceptHttpConnection, H2Server, type H2ServerOptions } from '@pingora-ts/http2';
+import type { acceptHttpConnection, H2Server, H2ServerOptions } from '@pingora-ts/http2';
+import { loadHttp2 } from './optional-modules.js';
 import type { DownstreamSession } from './proxy-session.js';
 
 /** HTTP/2 downstream settings of the proxy (`false` in the options turns HTTP/2 off). */
@@ -16,6 +17,12 @@ export interface DrainableConnection {
   closeGracefully(): unknown;
 }
 
+/** The HTTP/2 server and the protocol sniffing, once loaded. */
+interface LoadedH2 {
+  readonly server: H2Server;
+  readonly accept: typeof acceptHttpConnection;
+}
+
 /**
  * Hands each accepted connection to the right protocol: HTTP/2 when TLS ALPN chose `h2` (or a
  * plain connection opens with the h2c preface and h2c is on), HTTP/1.1 otherwise. Both run
@@ -23,7 +30,12 @@ export interface DrainableConnection {
  */
 export class DownstreamRouter {
   readonly h1: HttpServer;
-  readonly h2: H2Server | undefined;
+  /** The HTTP/2 server's settings; `undefined` when HTTP/2 is off. */
+  private readonly h2Settings: H2ServerOptions | undefined;
+  private readonly handler: (session: DownstreamSession) => Promise<void>;
+  /** The HTTP/2 server, loaded and made for the first connection that speaks HTTP/2. */
+  private h2Server: Promise<LoadedH2> | undefined;
+  private h2Made: LoadedH2 | undefined;
   private readonly isH2c: boolean;
   private listener: net.Server | undefined;
 
@@ -32,34 +44,60 @@ export class DownstreamRouter {
     h1Options: HttpServerOptions | undefined,
     h2Options: ProxyHttp2Options | false | undefined,
   ) {
+    this.handler = handler;
     this.h1 = new HttpServer({ ...h1Options, handler });
     if (h2Options === false) {
-      this.h2 = undefined;
+      this.h2Settings = undefined;
       this.isH2c = false;
     } else {
       const { h2c, ...settings } = h2Options ?? {};
-      this.h2 = new H2Server({ ...settings, handler });
+      this.h2Settings = settings;
       this.isH2c = h2c === true;
     }
   }
 
+  /**
+   * The HTTP/2 server: made (and `@pingora-ts/http2` loaded) for the first connection that
+   * speaks HTTP/2, so `undefined` before that, and always when HTTP/2 is off.
+   */
+  get h2(): H2Server | undefined {
+    return this.h2Made?.server;
+  }
+
   /** ALPN protocols a TLS listener offers: `h2` first when HTTP/2 is on. */
   get alpnProtocols(): string[] {
-    return this.h2 === undefined ? ['http/1.1'] : ['h2', 'http/1.1'];
+    return this.h2Settings === undefined ? ['http/1.1'] : ['h2', 'http/1.1'];
   }
 
   /** Serves one accepted connection; resolves with its handle (undefined when it left first). */
   async serve(socket: Socket): Promise<DrainableConnection | undefined> {
+    if (this.h2Settings === undefined) return this.h1.serve(socket);
     const isTls = (socket as Partial<tls.TLSSocket>).encrypted === true;
-    if (this.h2 === undefined || (!isTls && !this.isH2c)) return this.h1.serve(socket);
+    // Only a connection that may speak HTTP/2 loads it: ALPN chose h2, or h2c may follow.
+    if (isTls ? (socket as tls.TLSSocket).alpnProtocol !== 'h2' : !this.isH2c) {
+      return this.h1.serve(socket);
+    }
+    const h2 = this.h2Made ?? (await this.loadH2Server());
     let chosen: DrainableConnection | undefined;
     const pick = (server: { serve(s: Socket): DrainableConnection }) => ({
       serve: (s: Socket) => {
         chosen = server.serve(s);
       },
     });
-    await acceptHttpConnection(socket, { h1: pick(this.h1), h2: pick(this.h2) });
+    await h2.accept(socket, { h1: pick(this.h1), h2: pick(h2.server) });
     return chosen;
+  }
+
+  /** Loads HTTP/2 and makes its server, once. */
+  private loadH2Server(): Promise<LoadedH2> {
+    const settings = this.h2Settings!;
+    const handler = this.handler;
+    this.h2Server ??= loadHttp2().then((m) => {
+      const server = new m.H2Server({ ...settings, handler });
+      this.h2Made = { server, accept: m.acceptHttpConnection };
+      return this.h2Made;
+    });
+    return this.h2Server;
   }
 
   /** Listens on `host:port` (TLS with ALPN when `tlsOptions` is given). */
@@ -87,7 +125,7 @@ export class DownstreamRouter {
       listener === undefined
         ? Promise.resolve()
         : new Promise<void>((r) => listener.close(() => r()));
-    await Promise.all([this.h1.close(), this.h2?.close()]);
+    await Promise.all([this.h1.close(), this.h2Server?.then((h2) => h2.server.close())]);
     await stopped;
   }
 }

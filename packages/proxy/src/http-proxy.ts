@@ -5,12 +5,12 @@ import { PingoraError } from '@pingora-ts/error';
 import { HttpConnector, type UpstreamSession } from '@pingora-ts/http-client';
 import { HeaderMap, RequestHeader, ResponseHeader } from '@pingora-ts/http-parser';
 import type { HttpServer } from '@pingora-ts/http-server';
-import { H2Connector } from '@pingora-ts/http2';
+import type { H2Connector } from '@pingora-ts/http2';
 import type { Application, ConnectionContext } from '@pingora-ts/server';
-import { relayWebSocket } from '@pingora-ts/websocket';
 import { CodingStep, ResponseCompression } from './compression.js';
 import { DownstreamRouter } from './downstream-router.js';
 import { isUpgradeRequest, withoutHopByHop } from './hop-by-hop.js';
+import { loadHttp2, loadWebSocket } from './optional-modules.js';
 import type { FilterResult, ProxyHttp, ProxyPeer } from './proxy-http.js';
 import {
   type HttpProxyOptions,
@@ -137,8 +137,10 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
   /** The upstream connector (and its pool). */
   readonly connector: HttpConnector;
   private readonly ownsConnector: boolean;
-  /** Upstream HTTP/2 (peers with `protocol: 'h2'` or `'h2h1'`), made on first use. */
-  private h2Upstream: H2Connector | undefined;
+  /** Upstream HTTP/2 (peers with `protocol: 'h2'` or `'h2h1'`), loaded and made on first use. */
+  private h2Upstream: Promise<H2Connector> | undefined;
+  /** {@link HttpProxy.h2Upstream} once made. */
+  private h2Made: H2Connector | undefined;
   private readonly options: ResolvedProxyOptions;
   private readonly compression: ResponseCompression | undefined;
   private readonly cache: HttpCache | undefined;
@@ -201,8 +203,11 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
   }
 
   /** The HTTP/2 connector, shared by every request to HTTP/2 peers. */
-  private get h2Connector(): H2Connector {
-    this.h2Upstream ??= new H2Connector();
+  private h2Connector(): Promise<H2Connector> {
+    this.h2Upstream ??= loadHttp2().then((m) => {
+      this.h2Made = new m.H2Connector();
+      return this.h2Made;
+    });
     return this.h2Upstream;
   }
 
@@ -249,7 +254,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       this.onNoExchanges = undefined;
     }
     if (this.ownsConnector) this.connector.close();
-    this.h2Upstream?.close();
+    if (this.h2Upstream !== undefined) (await this.h2Upstream).close();
   }
 
   /**
@@ -890,7 +895,8 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     }
     for (const [name, value] of session.cacheConditional ?? [])
       upstreamRequest.headers.set(name, value);
-    const response = await this.h2Connector.request(peer, {
+    const connector = this.h2Made ?? (await this.h2Connector());
+    const response = await connector.request(peer, {
       method: upstreamRequest.method,
       path: upstreamRequest.rawTarget,
       headers: upstreamRequest.headers,
@@ -965,14 +971,16 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     if (this.phases.responseFilter !== undefined) {
       await this.phases.responseFilter(session, response, ctx);
     }
+    const phases = this.phases;
+    const isFramed =
+      phases.webSocketMessageFilter !== undefined &&
+      /^websocket$/i.test(response.headers.get('upgrade') ?? '');
+    // Loaded before the 101 goes out: from then on the sockets' bytes belong to the relay.
+    const relayWebSocket = isFramed ? (await loadWebSocket()).relayWebSocket : undefined;
     await downstream.writeHead(101, response.headers, response.reason || 'Switching Protocols');
     const up = upstream.takeOver();
     const down = downstream.upgrade();
-    const phases = this.phases;
-    if (
-      phases.webSocketMessageFilter !== undefined &&
-      /^websocket$/i.test(response.headers.get('upgrade') ?? '')
-    ) {
+    if (relayWebSocket !== undefined) {
       // Frame level: every message goes through the filter, each hop with its own framing
       // (and permessage-deflate context) as agreed in the 101.
       const relayed = relayWebSocket(down.socket, down.head, up.socket, up.head, {
