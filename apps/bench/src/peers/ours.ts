@@ -3,7 +3,6 @@
 // `frames` relays WebSocket messages one by one through the frame-level hook (passing each on
 // unchanged) instead of tunnelling bytes.
 import { readFileSync } from 'node:fs';
-import { HttpCache } from '@pingora-ts/cache';
 import { HttpProxy, type ProxyHttp } from '@pingora-ts/proxy';
 
 const [backend, listen, mode, cert, key] = process.argv.slice(2);
@@ -18,8 +17,13 @@ if (mode === 'cache') {
 if (mode === 'frames') phases.webSocketMessageFilter = () => undefined;
 const proxy = new HttpProxy(phases, {
   http2: { h2c: mode === 'h2c' },
+  // Loaded in cache mode only, as a user without a cache would not import it either.
   ...(mode === 'cache'
-    ? { cache: new HttpCache({ memory: { maxBytes: 128 * 1024 * 1024 } }) }
+    ? {
+        cache: new (await import('@pingora-ts/cache')).HttpCache({
+          memory: { maxBytes: 128 * 1024 * 1024 },
+        }),
+      }
     : {}),
   ...(mode === 'tls' && cert !== undefined && key !== undefined
     ? { tls: { cert: readFileSync(cert), key: readFileSync(key) } }
