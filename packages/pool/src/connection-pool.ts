@@ -12,6 +12,9 @@ import type {
 import { checkIdleTimeout, type PoolOptions, resolvePoolOptions } from './pool-options.js';
 import { type EvictionReason, PoolCounters, type PoolStats } from './pool-stats.js';
 
+/** Empty hot stacks kept beyond twice the keys with idle connections before a sweep. */
+const EMPTY_STACKS = 1024;
+
 /** Swallows the error a destroyed connection may still emit, so it cannot crash the process. */
 function ignoreError(): void {}
 
@@ -45,9 +48,19 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
   private readonly maxIdle: number;
   private readonly maxIdlePerKey: number;
   private readonly idleTimeoutMs: number;
+  /**
+   * Hot stacks by key. A stack that empties stays (a map entry deleted and added back with
+   * every exchange would rehash the map and promote its tables to the old generation); empty
+   * ones are swept when they outnumber the keys with idle connections by {@link EMPTY_STACKS}.
+   */
   private readonly stacks = new Map<string, HotStack<C>>();
-  /** Every idle connection, to refuse a second `put` of one already idle. */
-  private readonly idleByConn = new Map<C, IdleEntry<C>>();
+  /** Keys whose stack holds at least one idle connection. */
+  private keysWithIdle = 0;
+  /**
+   * The latest entry of each connection ever put (kept while the connection lives, not deleted
+   * on `take`), to refuse a second `put` of one already idle without a map entry per exchange.
+   */
+  private readonly entries = new WeakMap<C, IdleEntry<C>>();
   private readonly order: GlobalOrder<C>;
   private readonly timers: PoolTimers;
   /** The default timers, which the pool made and so closes; `undefined` when injected. */
@@ -114,7 +127,7 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
    *   {@link IdleWatcher}); by default the pool listens itself.
    */
   put(key: string, conn: C, meta: ConnectionMeta = {}, watcher?: IdleWatcher): boolean {
-    if (this.idleByConn.has(conn)) {
+    if (this.entries.get(conn)?.isIdle === true) {
       throw PingoraError.explain(
         'InternalError',
         `pool put: connection is already idle (key ${key})`,
@@ -150,11 +163,13 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
     );
     let stack = this.stacks.get(key);
     if (stack === undefined) {
+      if (this.stacks.size >= 2 * this.keysWithIdle + EMPTY_STACKS) this.sweepEmptyStacks();
       stack = new HotStack<C>();
       this.stacks.set(key, stack);
     }
+    if (stack.size === 0) this.keysWithIdle++;
     stack.push(entry);
-    this.idleByConn.set(conn, entry);
+    this.entries.set(conn, entry);
     this.counters.puts++;
     // Per key first: when this key is full its own oldest goes, not another peer's.
     if (stack.size > this.maxIdlePerKey) this.discard(stack.bottom!, 'per-key-cap', true);
@@ -182,13 +197,13 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
 
   /** Idle connections of `key` now, or of all keys without one. */
   idleCount(key?: string): number {
-    if (key === undefined) return this.idleByConn.size;
+    if (key === undefined) return this.order.size;
     return this.stacks.get(key)?.size ?? 0;
   }
 
   /** A snapshot of the counters. */
   stats(): PoolStats {
-    return this.counters.snapshot(this.idleByConn.size, this.stacks.size);
+    return this.counters.snapshot(this.order.size, this.keysWithIdle);
   }
 
   /** Whether {@link ConnectionPool.close} was called. */
@@ -203,7 +218,7 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    for (const entry of [...this.idleByConn.values()]) this.discard(entry, 'explicit', true);
+    for (const entry of this.order.entries()) this.discard(entry, 'explicit', true);
     this.ownTimers?.close();
   }
 
@@ -212,14 +227,18 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
     entry.isIdle = false;
     entry.unwatch();
     stack.remove(entry);
-    if (stack.size === 0) this.stacks.delete(entry.key);
-    this.idleByConn.delete(entry.conn);
+    if (stack.size === 0) this.keysWithIdle--;
     if (inOrder) this.order.remove(entry);
     const cancel = entry.cancelTimer;
     if (cancel !== undefined) {
       entry.cancelTimer = undefined;
       cancel();
     }
+  }
+
+  /** Drops the stacks of keys without idle connections. */
+  private sweepEmptyStacks(): void {
+    for (const [key, stack] of this.stacks) if (stack.size === 0) this.stacks.delete(key);
   }
 
   /** Hands `entry` out. */

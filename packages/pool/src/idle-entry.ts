@@ -8,8 +8,8 @@ export type LostHandler<C extends PoolConnection> = (
 ) => void;
 
 /**
- * One idle connection: its place in its key's hot stack (intrusive links, so removing any
- * entry is O(1)), its idle timer, and the listeners that watch the socket while it is idle
+ * One idle connection: its place in its key's hot stack and in the global LRU (intrusive
+ * links, so removing any entry is O(1)), its idle timer, and the listeners that watch the socket while it is idle
  * (or the owner's {@link IdleWatcher} in their place).
  */
 export class IdleEntry<C extends PoolConnection> {
@@ -25,6 +25,10 @@ export class IdleEntry<C extends PoolConnection> {
   newer: IdleEntry<C> | undefined = undefined;
   /** Neighbour put before this one for the same key (towards the bottom). */
   older: IdleEntry<C> | undefined = undefined;
+  /** Neighbour put after this one, any key (the global LRU). */
+  globalNewer: IdleEntry<C> | undefined = undefined;
+  /** Neighbour put before this one, any key (the global LRU). */
+  globalOlder: IdleEntry<C> | undefined = undefined;
   /** Cancels the idle timer, when one is armed. */
   cancelTimer: (() => void) | undefined = undefined;
 

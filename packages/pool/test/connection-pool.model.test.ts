@@ -250,3 +250,29 @@ describe('ConnectionPool with an IdleWatcher', () => {
     expect(pool.take('k')).toBeUndefined();
   });
 });
+
+describe('ConnectionPool over many keys', () => {
+  it('keeps serving keys across sweeps of emptied stacks (5000 keys, every tenth left idle)', () => {
+    const timers = new ManualTimers();
+    const pool = new ConnectionPool<FakeConnection>({ maxIdle: 10_000, maxIdlePerKey: 4 }, timers);
+    const idle = new Map<string, FakeConnection>();
+    for (let i = 0; i < 5000; i++) {
+      const key = `peer-${i}`;
+      const conn = new FakeConnection(i);
+      expect(pool.put(key, conn)).toBe(true);
+      if (i % 10 !== 0) expect(pool.take(key)?.conn).toBe(conn);
+      else idle.set(key, conn);
+    }
+    expect(pool.stats()).toMatchObject({ idle: 500, keys: 500 });
+    // A key emptied long ago (its stack swept) takes a connection again and hands it back.
+    const again = new FakeConnection(-1);
+    expect(pool.put('peer-1', again)).toBe(true);
+    expect(pool.take('peer-1')?.conn).toBe(again);
+    for (const [key, conn] of idle) expect(pool.take(key)?.conn).toBe(conn);
+    expect(pool.stats()).toMatchObject({ idle: 0, keys: 0, hits: 5001, misses: 0 });
+    // Put twice while idle is still refused after all that churn.
+    const twice = new FakeConnection(-2);
+    pool.put('peer-7', twice);
+    expect(() => pool.put('peer-7', twice)).toThrow(/already idle/);
+  });
+});
