@@ -103,7 +103,7 @@ export function writeReport(dir: string, rows: RowResult[], mode: string): strin
     '# Pingora-TS benchmark report',
     '',
     `${facts.date}, Node ${facts.node}, ${facts.cpus} cores (${facts.cpuModel}), ${facts.memoryGiB} GiB, mode: ${mode}.`,
-    'Each contender is one process or worker, pinned to core 0 where taskset exists; the nginx backend and the load generator share core 1. Runs are interleaved (A B C A B C ...) and each figure is the median of the rounds.',
+    'Each contender is one process or worker, pinned to core 0 where taskset exists; the nginx backend and the load generator share core 1. Runs are interleaved (A B C A B C ...) after an unkept warm-up of each contender, and each figure is the median of the rounds.',
     `As their READMEs recommend, the pingora-ts proxy runs with \`${OUR_NODE_FLAGS.proxy.join(' ')}\` (\`${OUR_NODE_FLAGS.proxyHttp2.join(' ')}\` in the HTTP/2 row) and the gateway with \`${OUR_NODE_FLAGS.gateway.join(' ')}\`, not V8's young generation of 2 x 64 MB here; the other Node contenders run with Node's defaults.`,
     '',
   ];

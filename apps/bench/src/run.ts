@@ -32,6 +32,12 @@ const onlyIndex = process.argv.indexOf('--only');
 const only = onlyIndex === -1 ? undefined : process.argv[onlyIndex + 1]?.toLowerCase();
 const SECONDS = isQuick ? 2 : 3;
 const ROUNDS = isQuick ? 1 : 3;
+// Unkept warm-up load per contender before the rounds. A JIT runtime needs seconds of load to
+// reach its steady state: a fresh proxy of ours served 10.6k, 18.8k, 23.2k, then 25.5k req/s
+// in its first four seconds at 100 B (h2c: 7.6k, 11.8k, 12.4k, 16.1k); nginx is at full speed
+// at once. One second left the first round half warm, and the median of three rounds then
+// rested on the two others alone.
+const WARM_UP_SECONDS = isQuick ? 1 : 4;
 const CONTENDER_CORE = 0;
 const LOAD_CORE = 1;
 
@@ -397,8 +403,8 @@ try {
       }
       const backendPort = spec.backend === 'ws-echo' ? (wsBackend as Owned).port : backend.port;
       for (const c of spec.contenders) running.push(await c.start(backendPort));
-      // Warm up (the JIT, the pools, the caches) for 1 s each; these figures are not kept.
-      for (const owned of running) await measure(spec, owned, 1);
+      // Warm up (the JIT, the pools, the caches); these figures are not kept.
+      for (const owned of running) await measure(spec, owned, WARM_UP_SECONDS);
       const samples = running.map(() => [] as (LoadResult & { cpuSeconds: number })[]);
       for (let r = 0; r < ROUNDS; r++) {
         for (const [i, owned] of running.entries()) samples[i]?.push(await measure(spec, owned));
