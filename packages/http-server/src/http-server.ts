@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { TimerWheel } from '@pingora-ts/timeout';
 import { DownstreamConnection, type Handler } from './downstream-connection.js';
 import { type HttpServerOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -37,7 +37,10 @@ export class HttpServer {
     const onSocket = (socket: net.Socket) => {
       this.serve(socket);
     };
-    this.listener = init.tls ? tls.createServer(init.tls, onSocket) : net.createServer(onSocket);
+    // node:tls (about 3 MB of resident memory) is loaded only for a TLS listener.
+    this.listener = init.tls
+      ? process.getBuiltinModule('node:tls').createServer(init.tls, onSocket)
+      : net.createServer(onSocket);
     if (init.tls) this.listener.on('tlsClientError', () => {});
   }
 

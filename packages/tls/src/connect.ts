@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { fromSystemError, kindOfSystemCode, PingoraError } from '@pingora-ts/error';
+import { nodeTls } from './node-tls.js';
 import type { TlsSessionCache } from './session-cache.js';
 
 /**
@@ -114,7 +115,7 @@ export function connectTls(peer: TlsPeer, sessions?: TlsSessionCache): Promise<T
   return new Promise<TlsConnection>((resolve, reject) => {
     let tcpConnected = false;
     let settled = false;
-    const socket = tls.connect({
+    const socket = nodeTls().connect({
       host: peer.host,
       port: peer.port,
       ...(servername === undefined ? {} : { servername }),
@@ -129,7 +130,7 @@ export function connectTls(peer: TlsPeer, sessions?: TlsSessionCache): Promise<T
         ? {}
         : {
             checkServerIdentity: (_host: string, cert: tls.PeerCertificate) =>
-              tls.checkServerIdentity(expected, cert),
+              nodeTls().checkServerIdentity(expected, cert),
           }),
     });
     const fail = (error: PingoraError) => {

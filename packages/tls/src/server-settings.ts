@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { PingoraError } from '@pingora-ts/error';
 import { type CertificateInfo, daysUntilExpiry, inspectCertificate } from './certificates.js';
+import { nodeTls } from './node-tls.js';
 import { matchesServerName } from './server-name.js';
 
 /** One certificate the server can present: PEM text or files (files are re-read on reload). */
@@ -154,7 +155,7 @@ export class TlsServerSettings {
 
   /** A `tls.Server` on these settings; {@link TlsServerSettings.reload} updates it in place. */
   createServer(onSecureConnection?: (socket: tls.TLSSocket) => void): tls.Server {
-    const server = tls.createServer(this.serverOptions(), onSecureConnection);
+    const server = nodeTls().createServer(this.serverOptions(), onSecureConnection);
     this.servers.add(server);
     server.once('close', () => this.servers.delete(server));
     return server;
@@ -238,7 +239,7 @@ export class TlsServerSettings {
       let context: tls.SecureContext;
       let info: CertificateInfo;
       try {
-        context = tls.createSecureContext(this.contextOptions({ cert, key }));
+        context = nodeTls().createSecureContext(this.contextOptions({ cert, key }));
         info = inspectCertificate(cert);
       } catch (cause) {
         throw PingoraError.because('InvalidConfig', `loading TLS ${where}`, cause, {
