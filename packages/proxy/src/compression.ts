@@ -1,5 +1,14 @@
-import zlib from 'node:zlib';
+import type zlib from 'node:zlib';
 import type { HeaderMap, RequestHeader } from '@pingora-ts/http-parser';
+
+/**
+ * node:zlib, loaded when a coding step is first made (or the default codings first read): a
+ * proxy without compression or decoding body filters does not load it (0.6 MB of resident
+ * memory on Node 24).
+ */
+function nodeZlib(): typeof zlib {
+  return process.getBuiltinModule('node:zlib');
+}
 
 /** Content codings the proxy can produce and read (RFC 9110 section 8.4.1). */
 export type ContentCoding = 'zstd' | 'br' | 'gzip';
@@ -18,9 +27,12 @@ export interface CompressionOptions {
 
 /** Defaults of {@link CompressionOptions}. */
 export const COMPRESSION_DEFAULTS = {
-  codings: (typeof zlib.createZstdCompress === 'function'
-    ? ['zstd', 'br', 'gzip']
-    : ['br', 'gzip']) as readonly ContentCoding[],
+  /** zstd first where the runtime has it (Node 22.15+, 23.8+), then br and gzip. */
+  get codings(): readonly ContentCoding[] {
+    return typeof nodeZlib().createZstdCompress === 'function'
+      ? ['zstd', 'br', 'gzip']
+      : ['br', 'gzip'];
+  },
   minBytes: 1024,
   types:
     /^(text\/|application\/(json|javascript|xml|x-javascript|[a-z.+-]*\+(json|xml))|image\/svg\+xml)/i,
@@ -78,6 +90,7 @@ export class CodingStep {
 
   /** A compressor for `coding` at `level` (clamped to the coding's range). */
   static compress(coding: ContentCoding, level: number): CodingStep {
+    const zlib = nodeZlib();
     if (coding === 'gzip') return new CodingStep(zlib.createGzip({ level: clamp(level, 1, 9) }));
     if (coding === 'br') {
       return new CodingStep(
@@ -96,6 +109,7 @@ export class CodingStep {
   /** A decompressor for a `Content-Encoding` value, or undefined for one it cannot read. */
   static decompress(contentEncoding: string): CodingStep | undefined {
     const coding = contentEncoding.trim().toLowerCase();
+    const zlib = nodeZlib();
     if (coding === 'gzip' || coding === 'x-gzip') return new CodingStep(zlib.createGunzip());
     if (coding === 'deflate') return new CodingStep(zlib.createInflate() as zlib.Gunzip);
     if (coding === 'br') return new CodingStep(zlib.createBrotliDecompress() as zlib.Gunzip);
