@@ -210,6 +210,29 @@ describe('HttpConnector against node:http', () => {
 });
 
 describe('HttpConnector connection reuse', () => {
+  it('keys a peer object changed between exchanges afresh: each port gets its own connections', async () => {
+    const portA = await serve((_req, res) => res.end('a'));
+    const portB = await serve((_req, res) => res.end('b'));
+    const c = connector();
+    // One object, as a proxy that keeps its peers would pass it, changed in place.
+    const peer: { host: string; port: number; tls?: { sni: string } } = {
+      host: '127.0.0.1',
+      port: portA,
+    };
+    const answers: string[] = [];
+    for (const port of [portA, portA, portB, portB, portA]) {
+      peer.port = port;
+      const res = await c.request(peer, { method: 'GET', path: '/' });
+      answers.push(`${(await res.bytes()).toString()}${res.isReused ? '+' : ''}`);
+    }
+    // The same object, now TLS to a plain listener: never a pooled plain connection.
+    peer.port = portA;
+    peer.tls = { sni: 'localhost' };
+    const error = await rejection(c.request(peer, { method: 'GET', path: '/' }));
+    expect(answers).toEqual(['a', 'a+', 'b', 'b+', 'a+']);
+    expect(error.kind).toMatch(/TLS|Connect|Closed/i);
+  });
+
   it('keeps one reader on a pooled connection: reused exchanges add no listeners', async () => {
     const port = await serve((_req, res) => res.end('ok'));
     const c = connector();
