@@ -9,8 +9,8 @@ export type LostHandler<C extends PoolConnection> = (
 
 /**
  * One idle connection: its place in its key's hot stack and in the global LRU (intrusive
- * links, so removing any entry is O(1)), its idle timer, and the listeners that watch the socket while it is idle
- * (or the owner's {@link IdleWatcher} in their place).
+ * links, so removing any entry is O(1)), its idle timer, and the listeners that watch the
+ * socket while it is idle (or the owner's {@link IdleWatcher} in their place).
  */
 export class IdleEntry<C extends PoolConnection> {
   readonly id: number;

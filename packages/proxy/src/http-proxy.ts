@@ -10,7 +10,7 @@ import type { Application, ConnectionContext } from '@pingora-ts/server';
 import { CodingStep, ResponseCompression } from './compression.js';
 import { DownstreamRouter } from './downstream-router.js';
 import { isUpgradeRequest, withoutHopByHop } from './hop-by-hop.js';
-import { loadHttp2, loadWebSocket } from './optional-modules.js';
+import { loadedHttp2, loadHttp2, loadWebSocket } from './optional-modules.js';
 import type { FilterResult, ProxyHttp, ProxyPeer } from './proxy-http.js';
 import {
   type HttpProxyOptions,
@@ -112,6 +112,11 @@ function peerAddress(peer: ProxyPeer): string {
   return peer.host.includes(':') ? `[${peer.host}]:${peer.port}` : `${peer.host}:${peer.port}`;
 }
 
+/** The copy of an upstream response head that goes downstream: HTTP/1.1, no hop-by-hop fields. */
+function downstreamHead(head: ResponseHeader): ResponseHeader {
+  return new ResponseHeader(head.status, head.reason, 'HTTP/1.1', withoutHopByHop(head.headers));
+}
+
 /**
  * The proxy service: runs each downstream request through the phases of a {@link ProxyHttp}
  * (DESIGN.md order), sends it upstream over `@pingora-ts/http-client` with the peer
@@ -138,9 +143,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
   readonly connector: HttpConnector;
   private readonly ownsConnector: boolean;
   /** Upstream HTTP/2 (peers with `protocol: 'h2'` or `'h2h1'`), loaded and made on first use. */
-  private h2Upstream: Promise<H2Connector> | undefined;
-  /** {@link HttpProxy.h2Upstream} once made. */
-  private h2Made: H2Connector | undefined;
+  private h2Upstream: H2Connector | undefined;
   private readonly options: ResolvedProxyOptions;
   private readonly compression: ResponseCompression | undefined;
   private readonly cache: HttpCache | undefined;
@@ -202,15 +205,6 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     };
   }
 
-  /** The HTTP/2 connector, shared by every request to HTTP/2 peers. */
-  private h2Connector(): Promise<H2Connector> {
-    this.h2Upstream ??= loadHttp2().then((m) => {
-      this.h2Made = new m.H2Connector();
-      return this.h2Made;
-    });
-    return this.h2Upstream;
-  }
-
   /** Runs one downstream exchange through the phases. Never rejects. */
   async handle(downstream: DownstreamSession): Promise<void> {
     const phases = this.phases;
@@ -254,7 +248,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       this.onNoExchanges = undefined;
     }
     if (this.ownsConnector) this.connector.close();
-    if (this.h2Upstream !== undefined) (await this.h2Upstream).close();
+    this.h2Upstream?.close();
   }
 
   /**
@@ -614,13 +608,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       // coding to go through, written from the upstream's read buffer (respondFromUpstream's
       // own fast path, without the frame of that long function).
       try {
-        const response = new ResponseHeader(
-          head.status,
-          head.reason,
-          'HTTP/1.1',
-          withoutHopByHop(head.headers),
-        );
-        await this.writeWhole(session, response, whole, true);
+        await this.writeWhole(session, downstreamHead(head), whole, true);
       } finally {
         upstream.release();
       }
@@ -720,9 +708,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       }
     }
     // A head from the cache is a fresh copy without hop-by-hop fields already.
-    const response = isFromCache
-      ? head
-      : new ResponseHeader(head.status, head.reason, 'HTTP/1.1', withoutHopByHop(head.headers));
+    const response = isFromCache ? head : downstreamHead(head);
     if (phases.responseFilter !== undefined) {
       const pending = phases.responseFilter(session, response, ctx);
       if (isThenable(pending)) await pending;
@@ -895,8 +881,10 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     }
     for (const [name, value] of session.cacheConditional ?? [])
       upstreamRequest.headers.set(name, value);
-    const connector = this.h2Made ?? (await this.h2Connector());
-    const response = await connector.request(peer, {
+    const http2 = loadedHttp2() ?? (await loadHttp2());
+    // One connector, shared by every request to HTTP/2 peers.
+    this.h2Upstream ??= new http2.H2Connector();
+    const response = await this.h2Upstream.request(peer, {
       method: upstreamRequest.method,
       path: upstreamRequest.rawTarget,
       headers: upstreamRequest.headers,
