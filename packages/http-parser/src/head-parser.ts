@@ -67,8 +67,10 @@ const S_VALUE_LF = 14;
 const S_END_LF = 15;
 
 // The word view of the chunk skipWords last read, shared by every parser: one view per chunk
-// (pipelined heads in one chunk share it), and no parser keeps an old chunk alive.
-let wordBuffer: ArrayBufferLike | null = null;
+// (pipelined heads in one chunk share it), and no parser keeps an old chunk alive. Keyed by
+// the chunk itself: reading `buf.buffer` is a call into the runtime, which cost more than the
+// words it skipped when it ran for every field value.
+let wordChunk: Uint8Array | null = null;
 let wordView: DataView | null = null;
 
 /**
@@ -978,23 +980,22 @@ abstract class HeadScanner {
    * XOR 0x7F7F7F7F, so a DEL) likewise with n = 1.
    */
   private skipWords(buf: Uint8Array, pos: number, end: number, isTarget: boolean): number {
-    if (buf.buffer !== wordBuffer) {
-      wordBuffer = buf.buffer;
-      wordView = new DataView(buf.buffer);
+    if (buf !== wordChunk) {
+      wordChunk = buf;
+      wordView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     }
     const words = wordView as DataView;
-    const offset = buf.byteOffset;
     const last = end - 5; // a word may start here and still leave a byte after it
     if (isTarget) {
       while (pos <= last) {
-        const w = words.getInt32(offset + pos, true);
+        const w = words.getInt32(pos, true);
         const del = w ^ 0x7f7f7f7f;
         if ((((w - 0x21212121) & ~w) | w | ((del - 0x01010101) & ~del)) & 0x80808080) break;
         pos += 4;
       }
     } else {
       while (pos <= last) {
-        const w = words.getInt32(offset + pos, true);
+        const w = words.getInt32(pos, true);
         const del = w ^ 0x7f7f7f7f;
         if ((((w - 0x20202020) & ~w) | ((del - 0x01010101) & ~del)) & 0x80808080) break;
         pos += 4;

@@ -18,6 +18,9 @@ export interface H2ConnectionContext {
   readonly clock: () => number;
 }
 
+/** The 'error' listener of every stream: one function for all, not a closure per stream. */
+function ignoreError(): void {}
+
 /**
  * One downstream HTTP/2 connection (ALPN h2 over TLS, or h2c with prior knowledge): node:http2
  * (nghttp2) does framing, HPACK and flow control; each stream becomes an {@link H2Session}
@@ -127,7 +130,7 @@ export class H2Connection {
   private onStream(stream: ServerHttp2Stream, flags: number, raw: string[]): void {
     const o = this.context.options;
     // Errors surface through the session's calls; an unheard 'error' must not crash.
-    stream.on('error', () => {});
+    stream.on('error', ignoreError);
     // Handlers of streams the client reset keep running until they notice; past this many the
     // work no longer tracks the streams nghttp2 counts, which is what rapid reset exploits.
     if (this.inFlight >= o.maxConcurrentStreams * 2) {

@@ -88,7 +88,8 @@ export class H2Session {
     this.socket = context.socket;
     this.context = context;
     this.isRequestDone = isRequestDone;
-    stream.once('close', () => this.onClose());
+    // 'close' comes once per stream: `on` does without the wrapper `once` makes.
+    stream.on('close', () => this.onClose());
   }
 
   /**

@@ -107,6 +107,11 @@ function decoderFor(headers: HeaderMap): CodingStep | undefined {
   return decoder;
 }
 
+/** Sets each field of `fields` on `headers` (the conditional fields of a revalidation). */
+function setFields(headers: HeaderMap, fields: readonly (readonly [string, string])[]): void {
+  for (const [name, value] of fields) headers.set(name, value);
+}
+
 function peerAddress(peer: ProxyPeer): string {
   if (peer.unixPath !== undefined) return `unix:${peer.unixPath}`;
   return peer.host.includes(':') ? `[${peer.host}]:${peer.port}` : `${peer.host}:${peer.port}`;
@@ -571,8 +576,8 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       const pending = phases.upstreamRequestFilter(session, upstreamRequest, ctx);
       if (isThenable(pending)) await pending;
     }
-    for (const [name, value] of session.cacheConditional ?? [])
-      upstreamRequest.headers.set(name, value);
+    if (session.cacheConditional !== undefined)
+      setFields(upstreamRequest.headers, session.cacheConditional);
     const body = feed.body();
     let writeFailure: unknown;
     let writing: Promise<void> | undefined;
@@ -772,6 +777,15 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
             if (writing !== undefined) await writing;
             return;
           }
+          if (out.protocol === 'h2' && response.headers.indexOf('content-length') >= 0) {
+            // HTTP/2, a body of known length: head, body and END_STREAM in one call, without
+            // the turn (and the timer) a head waiting for its body costs.
+            session.bytesSent += whole.length;
+            await out.respond(response.status, whole, response.headers);
+            session.timing.responseHead = performance.now();
+            if (writing !== undefined) await writing;
+            return;
+          }
           // Corked writes past the high-water mark would wait for a 'drain' that a corked
           // socket never emits: only small responses are merged.
           const isCorking =
@@ -879,8 +893,8 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       const pending = phases.upstreamRequestFilter(session, upstreamRequest, ctx);
       if (isThenable(pending)) await pending;
     }
-    for (const [name, value] of session.cacheConditional ?? [])
-      upstreamRequest.headers.set(name, value);
+    if (session.cacheConditional !== undefined)
+      setFields(upstreamRequest.headers, session.cacheConditional);
     const http2 = loadedHttp2() ?? (await loadHttp2());
     // One connector, shared by every request to HTTP/2 peers.
     this.h2Upstream ??= new http2.H2Connector();

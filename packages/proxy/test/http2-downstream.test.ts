@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createCertificate, createCertificateAuthority } from '@pingora-ts/tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HttpProxy } from '../src/index.js';
 import { type Origin, startOrigin } from './origin.js';
 
@@ -103,6 +104,69 @@ describe('HTTP/2 clients through the proxy to an HTTP/1.1 origin', () => {
       );
     } finally {
       await proxy.close();
+    }
+  });
+
+  it('whole upstream bodies reach an HTTP/2 client intact: with a length, chunked, HEAD, 204', async () => {
+    const shapes = await startOrigin((req, res) => {
+      if (req.url === '/chunked') {
+        res.write('first ');
+        res.end('second');
+      } else if (req.url === '/empty') {
+        res.writeHead(204).end();
+      } else {
+        res.setHeader('Content-Length', '11');
+        res.setHeader('Connection', 'keep-alive');
+        res.end(req.method === 'HEAD' ? undefined : 'with length');
+      }
+    });
+    const logged: string[] = [];
+    const proxy = new HttpProxy(
+      {
+        upstreamPeer: () => ({ host: '127.0.0.1', port: shapes.port }),
+        logging: (s) => void logged.push(`${s.request.path} ${s.response?.status} ${s.bytesSent}`),
+      },
+      { http2: { h2c: true } },
+    );
+    const { port } = await proxy.listen(0, '127.0.0.1');
+    const client = http2.connect(`http://127.0.0.1:${port}`);
+    /** One request: status, content-length and the body as text. */
+    const get = (path: string, method = 'GET') =>
+      new Promise<string>((resolve, reject) => {
+        const stream = client.request({ ':path': path, ':method': method });
+        const parts: Buffer[] = [];
+        let head = '';
+        stream.on('response', (h) => {
+          head = `${h[':status']} ${h['content-length'] ?? '-'} ${h.connection ?? '-'}`;
+        });
+        stream.on('data', (d: Buffer) => parts.push(d));
+        stream.on('end', () => resolve(`${head} ${Buffer.concat(parts).toString()}`));
+        stream.on('error', reject);
+        stream.end();
+      });
+    try {
+      expect(await get('/length')).toBe('200 11 - with length');
+      expect(await get('/chunked')).toBe('200 - - first second');
+      expect(await get('/length', 'HEAD')).toBe('200 11 - ');
+      expect(await get('/empty')).toBe('204 - - ');
+      // Several at once on the one connection, each its own.
+      const many = await Promise.all(['/length', '/chunked', '/length'].map((p) => get(p)));
+      expect(many).toEqual([
+        '200 11 - with length',
+        '200 - - first second',
+        '200 11 - with length',
+      ]);
+      await vi.waitFor(() => expect(logged).toHaveLength(7));
+      expect(logged.slice(0, 4)).toEqual([
+        '/length 200 11',
+        '/chunked 200 12',
+        '/length 200 0',
+        '/empty 204 0',
+      ]);
+    } finally {
+      client.close();
+      await proxy.close();
+      await shapes.close();
     }
   });
 
