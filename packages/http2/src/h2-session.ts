@@ -6,6 +6,7 @@ import { type TimerWheel, whenDrained } from '@pingora-ts/timeout';
 import {
   appendH2Fields,
   fieldsToH2,
+  hasHopByHop,
   rawResponseH2,
   rawToH2Object,
   withoutHopByHop,
@@ -234,7 +235,8 @@ export class H2Session {
     if (this.response !== undefined) throw new TypeError('response head already written');
     if (status === 101) throw new TypeError('HTTP/2 has no 101 Switching Protocols (RFC 9113 8.6)');
     if (this.stream.destroyed) throw goneError();
-    const clean = withoutHopByHop(h);
+    // A head without hop-by-hop fields (a proxy's, cleaned already) is used as it is, uncopied.
+    const clean = hasHopByHop(h) ? withoutHopByHop(h) : h;
     if (status >= 100 && status < 200) {
       this.stream.additionalHeaders(appendH2Fields(clean, { ':status': status }));
       return false;

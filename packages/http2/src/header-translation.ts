@@ -71,6 +71,39 @@ export function withoutHopByHop(headers: HeaderMap): HeaderMap {
   return HeaderMap.fromValidated(names, values);
 }
 
+/**
+ * True when `headers` holds a field that {@link withoutHopByHop} would drop or rewrite; false
+ * lets a caller whose fields are clean already (a proxy's downstream head) skip the copy.
+ * @internal
+ */
+export function hasHopByHop(headers: HeaderMap): boolean {
+  const names = headers.names;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    if (!HOP_LENGTHS.has(name.length)) continue;
+    const lower = name.toLowerCase();
+    if (lower === 'te' || CONNECTION_SPECIFIC.has(lower)) return true;
+  }
+  return false;
+}
+
+/** Most distinct field names {@link lowerName} remembers (names come from peers: bounded). */
+const LOWER_NAMES_MAX = 256;
+const lowerNames = new Map<string, string>();
+
+/**
+ * `name` in lower case, the same string each time for a name seen before: node:http2 then finds
+ * it in its own tables without hashing a fresh string per field, and no string is made.
+ */
+function lowerName(name: string): string {
+  let lower = lowerNames.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (lowerNames.size < LOWER_NAMES_MAX) lowerNames.set(name, lower);
+  }
+  return lower;
+}
+
 /** Appends `value` under `name` to a node:http2 headers object, keeping duplicates as arrays. */
 function addField(out: OutgoingHttpHeaders, name: string, value: string): void {
   const had = out[name];
@@ -211,7 +244,7 @@ export function rawResponseH2(status: number, clean: HeaderMap): string[] {
   out[1] = String(status);
   let at = 2;
   for (let i = 0; i < names.length; i++) {
-    const lower = (names[i] as string).toLowerCase();
+    const lower = lowerName(names[i] as string);
     if (lower === 'te') continue;
     out[at++] = lower;
     out[at++] = values[i] as string;

@@ -1,7 +1,12 @@
 import { HeaderMap, RequestHeader } from '@pingora-ts/http-parser';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { appendH2Fields, rawResponseH2, rawToH2Object } from '../src/header-translation.js';
+import {
+  appendH2Fields,
+  hasHopByHop,
+  rawResponseH2,
+  rawToH2Object,
+} from '../src/header-translation.js';
 import {
   fieldsFromH2,
   fieldsToH2,
@@ -53,6 +58,25 @@ describe('withoutHopByHop', () => {
         }
         expect([...withoutHopByHop(new HeaderMap(fields))]).toEqual(expected);
       }),
+    );
+  });
+
+  it('hasHopByHop is false exactly when withoutHopByHop would change nothing', () => {
+    const name = fc.oneof(
+      fc.constantFrom(...HOP, 'te', 'TE', 'Connection', 'Upgrade', 'x-a', 'Content-Length', 'ETag'),
+      fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,17}$/),
+    );
+    const value = fc.constantFrom('1', 'trailers', 'x-a', 'gzip, trailers', 'close');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(name, value), { maxLength: 10 }), (fields) => {
+        const h = new HeaderMap(fields);
+        const isSame = JSON.stringify([...withoutHopByHop(h)]) === JSON.stringify(fields);
+        // A field list withoutHopByHop leaves alone needs no copy; any other must be copied
+        // (a lower-case `te: trailers` is kept as it is, but still goes through the copy).
+        const keepsTe = fields.some(([n, v]) => n === 'te' && v === 'trailers');
+        expect(hasHopByHop(h)).toBe(!isSame || keepsTe);
+      }),
+      { numRuns: 500 },
     );
   });
 });
@@ -205,6 +229,15 @@ describe('raw response header blocks', () => {
       'set-cookie',
       'b=2',
     ]);
+  });
+
+  it('lower-cases every name, past the most it remembers too', () => {
+    // More distinct names than the lower-case cache keeps, each asked for twice.
+    const names = Array.from({ length: 600 }, (_, i) => `X-Field-${i}`);
+    for (const round of [1, 2]) {
+      const raw = rawResponseH2(200, new HeaderMap(names.map((n) => [n, String(round)])));
+      expect(raw.filter((_, i) => i % 2 === 0).slice(1)).toEqual(names.map((n) => n.toLowerCase()));
+    }
   });
 
   it('as a headers object (for a Node without raw respond) equals appendH2Fields', () => {
