@@ -607,33 +607,42 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       if (writeFailure !== undefined) throw writeFailure;
       return this.switchProtocols(session, ctx, upstream, head, isUpgrade);
     }
-    const whole = this.isPlainRelay(session, writing) ? upstream.takeCompleteBody(true) : undefined;
-    if (whole !== undefined) {
-      // The plainest answer, its body whole with the head: no response phase, cache, range or
-      // coding to go through, written from the upstream's read buffer (respondFromUpstream's
-      // own fast path, without the frame of that long function).
-      try {
-        await this.writeWhole(session, downstreamHead(head), whole, true);
-      } finally {
-        upstream.release();
+    if (this.isPlainRelay(session, writing)) {
+      const out = session.downstream;
+      if (out.writeResponse !== undefined && out.flushed !== undefined) {
+        const whole = upstream.takeCompleteBody(true);
+        if (whole !== undefined) {
+          // The plainest answer, its body whole with the head: no response phase, cache,
+          // range or coding to go through, written from the upstream's read buffer
+          // (respondFromUpstream's own fast path, without the frame of that long function).
+          try {
+            await this.writeWhole(session, downstreamHead(head), whole, true);
+          } finally {
+            upstream.release();
+          }
+          return;
+        }
+      } else if (out.protocol === 'h2' && head.headers.indexOf('content-length') >= 0) {
+        // The same for an HTTP/2 client: a copy of the body (node:http2 writes it later), the
+        // connection back to the pool at once, one respond call.
+        const whole = upstream.takeCompleteBody();
+        if (whole !== undefined) {
+          await this.respondWholeH2(session, downstreamHead(head), whole);
+          return;
+        }
       }
-      return;
     }
     await this.respondFromUpstream(session, ctx, head, upstream, writing);
   }
 
   /**
-   * Whether an HTTP/1.1 response can go to the client as it came, minus hop-by-hop fields: no
-   * response phase, cache, decompression, range or compression, no request body on its way,
-   * and a client session that writes a whole response at once.
+   * Whether a response can go to the client as it came, minus hop-by-hop fields: no response
+   * phase, cache, decompression, range or compression, and no request body on its way.
    */
   private isPlainRelay(session: ProxySession<Ctx>, writing: Promise<void> | undefined): boolean {
     const phases = this.phases;
-    const out = session.downstream;
     return (
       writing === undefined &&
-      out.writeResponse !== undefined &&
-      out.flushed !== undefined &&
       phases.upstreamResponseFilter === undefined &&
       phases.responseCacheFilter === undefined &&
       phases.responseFilter === undefined &&
@@ -643,6 +652,20 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       this.compression === undefined &&
       session.request.headers.indexOf('range') < 0
     );
+  }
+
+  /**
+   * HTTP/2, a whole body whose length the head gives: head, body and END_STREAM in one call,
+   * without the turn (and the timer) a head waiting for its body costs.
+   */
+  private async respondWholeH2(
+    session: ProxySession<Ctx>,
+    response: ResponseHeader,
+    body: Uint8Array,
+  ): Promise<void> {
+    session.bytesSent += body.length;
+    await session.downstream.respond(response.status, body, response.headers);
+    session.timing.responseHead = performance.now();
   }
 
   /**
@@ -778,11 +801,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
             return;
           }
           if (out.protocol === 'h2' && response.headers.indexOf('content-length') >= 0) {
-            // HTTP/2, a body of known length: head, body and END_STREAM in one call, without
-            // the turn (and the timer) a head waiting for its body costs.
-            session.bytesSent += whole.length;
-            await out.respond(response.status, whole, response.headers);
-            session.timing.responseHead = performance.now();
+            await this.respondWholeH2(session, response, whole);
             if (writing !== undefined) await writing;
             return;
           }
