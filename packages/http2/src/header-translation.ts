@@ -14,8 +14,16 @@ const CONNECTION_SPECIFIC = new Set([
   'upgrade',
 ]);
 
-/** Lengths of the names above and of `te`. */
-const HOP_LENGTHS = new Set([2, 7, 10, 16, 17]);
+/**
+ * Bit n set for each length n of the names above (and of `te`): a name of another length is
+ * not hop-by-hop, found with a shift instead of a set lookup per field.
+ */
+const HOP_LENGTH_BITS = (1 << 2) | (1 << 7) | (1 << 10) | (1 << 16) | (1 << 17);
+
+/** True when a name of `length` characters may be hop-by-hop (see HOP_LENGTH_BITS). */
+function isHopLength(length: number): boolean {
+  return length < 32 && ((HOP_LENGTH_BITS >>> length) & 1) === 1;
+}
 
 /** Lower-cased tokens of every Connection field: more hop-by-hop fields (RFC 9110 7.6.1). */
 function connectionTokens(headers: HeaderMap): string[] {
@@ -54,7 +62,7 @@ export function withoutHopByHop(headers: HeaderMap): HeaderMap {
     const name = headers.names[i] as string;
     const value = headers.values[i] as string;
     // Most names cannot be hop-by-hop by their length alone: no lower-casing for them.
-    if (HOP_LENGTHS.has(name.length) || listed !== undefined) {
+    if (isHopLength(name.length) || listed !== undefined) {
       const lower = name.toLowerCase();
       if (CONNECTION_SPECIFIC.has(lower) || listed?.includes(lower) === true) continue;
       if (lower === 'te') {
@@ -80,7 +88,7 @@ export function hasHopByHop(headers: HeaderMap): boolean {
   const names = headers.names;
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as string;
-    if (!HOP_LENGTHS.has(name.length)) continue;
+    if (!isHopLength(name.length)) continue;
     const lower = name.toLowerCase();
     if (lower === 'te' || CONNECTION_SPECIFIC.has(lower)) return true;
   }
