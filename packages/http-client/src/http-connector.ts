@@ -118,8 +118,8 @@ export class HttpConnector {
   }
 
   private takePooled(peer: HttpPeer, key: string): UpstreamSession | undefined {
-    const taken = this.pool.take(key);
-    return taken === undefined ? undefined : this.makeSession(peer, key, taken.conn, true);
+    const conn = this.pool.takeConnection(key);
+    return conn === undefined ? undefined : this.makeSession(peer, key, conn, true);
   }
 
   /** An exchange on a new connection to `peer`, within the connect timeout. */

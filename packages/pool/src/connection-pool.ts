@@ -94,6 +94,25 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
    * The pool's listeners are removed: the caller owns the connection now.
    */
   take(key: string): TakenConnection<C> | undefined {
+    const entry = this.takeEntry(key);
+    if (entry === undefined) return undefined;
+    return {
+      conn: entry.conn,
+      meta: { ...entry.meta, reuseCount: (entry.meta.reuseCount ?? 0) + 1 },
+      idleMs: this.timers.now() - entry.idleSince,
+    };
+  }
+
+  /**
+   * {@link ConnectionPool.take} for a caller that needs the connection only: the same choice and
+   * checks, without the copy of its meta data, the idle time (a clock read) and the wrapper.
+   */
+  takeConnection(key: string): C | undefined {
+    return this.takeEntry(key)?.conn;
+  }
+
+  /** Removes and returns the entry `take` hands out (counting the hit or the miss). */
+  private takeEntry(key: string): IdleEntry<C> | undefined {
     const stack = this.stacks.get(key);
     if (stack !== undefined) {
       let entry = stack.top;
@@ -102,11 +121,7 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
         if (bad === undefined) {
           this.release(entry, stack);
           this.counters.hits++;
-          return {
-            conn: entry.conn,
-            meta: { ...entry.meta, reuseCount: (entry.meta.reuseCount ?? 0) + 1 },
-            idleMs: this.timers.now() - entry.idleSince,
-          };
+          return entry;
         }
         this.discard(entry, bad, true);
         entry = stack.top;

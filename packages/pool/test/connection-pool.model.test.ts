@@ -83,7 +83,7 @@ class Model {
 type Op =
   | { readonly op: 'put'; readonly key: string; readonly timeout: number | undefined }
   | { readonly op: 'advance'; readonly ms: number }
-  | { readonly op: 'take'; readonly key: string }
+  | { readonly op: 'take'; readonly key: string; readonly bare: boolean }
   | { readonly op: 'evict'; readonly key: string }
   | {
       readonly op: 'peer';
@@ -103,7 +103,7 @@ const timeoutArb = fc.constantFrom(undefined, 0, 5, 20);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('put' as const), key: keyArb, timeout: timeoutArb }),
   fc.record({ op: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 15 }) }),
-  fc.record({ op: fc.constant('take' as const), key: keyArb }),
+  fc.record({ op: fc.constant('take' as const), key: keyArb, bare: fc.boolean() }),
   fc.record({ op: fc.constant('evict' as const), key: keyArb }),
   fc.record({
     op: fc.constant('peer' as const),
@@ -163,16 +163,18 @@ describe.each([
                   timers.advance(o.ms);
                   model.advance(o.ms);
                 } else if (o.op === 'take') {
-                  const got = pool.take(o.key);
+                  // takeConnection must choose exactly as take does, without the wrapper.
+                  const taken = o.bare ? undefined : pool.take(o.key);
+                  const conn = o.bare ? pool.takeConnection(o.key) : taken?.conn;
                   const want = model.take(o.key);
-                  expect(got?.conn.id).toBe(want?.id);
-                  if (got !== undefined) {
-                    expect(got.idleMs).toBe(model.now - want!.since);
-                    expect(out.has(got.conn.id)).toBe(false);
-                    expect(got.conn.destroyed).toBe(false);
-                    if (isWatched) expect(watcherOf(got.conn)?.isWatching).toBe(false);
-                    else expect(got.conn.watchers()).toBe(0);
-                    out.set(got.conn.id, o.key);
+                  expect(conn?.id).toBe(want?.id);
+                  if (conn !== undefined) {
+                    if (taken !== undefined) expect(taken.idleMs).toBe(model.now - want!.since);
+                    expect(out.has(conn.id)).toBe(false);
+                    expect(conn.destroyed).toBe(false);
+                    if (isWatched) expect(watcherOf(conn)?.isWatching).toBe(false);
+                    else expect(conn.watchers()).toBe(0);
+                    out.set(conn.id, o.key);
                   }
                 } else if (o.op === 'evict') {
                   expect(pool.evict(o.key)).toBe(model.evict(o.key));
