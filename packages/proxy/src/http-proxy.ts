@@ -299,7 +299,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
         const pending = phases.requestCacheFilter(session, ctx);
         if (isThenable(pending)) await pending;
       }
-      if (session.cache.isEnabled && this.cache !== undefined) {
+      if (this.cache !== undefined && session.cache.isEnabled) {
         if (await this.lookupCache(session, ctx, this.cache)) return;
       }
       if (
@@ -440,7 +440,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       const returned = phases.upstreamPeer(session, ctx);
       const peer = isThenable(returned) ? await returned : returned;
       session.peer = peer;
-      session.triedPeers.push(peerAddress(peer));
+      session.addTriedPeer(peerAddress(peer));
       if (!isUpgrade && (peer.protocol === 'h2' || peer.protocol === 'h2h1')) {
         const slot = this.upstreamSlot(session.downstream);
         try {

@@ -111,12 +111,8 @@ export class ProxySession<Ctx = unknown> {
   readonly ctx: Ctx;
   /** Timing marks. */
   readonly timing: ProxyTiming;
-  /** Cache switches. */
-  readonly cache: CacheSwitches = { isEnabled: false, status: undefined };
   /** Attempts after the first one (0 on the first). */
   retries = 0;
-  /** `host:port` of every peer tried so far, in order. */
-  readonly triedPeers: string[] = [];
   /** The peer of the current (or last) attempt. */
   peer: ProxyPeer | undefined;
   /** True when the current (or last) attempt ran on a pooled connection. */
@@ -141,12 +137,34 @@ export class ProxySession<Ctx = unknown> {
   cacheConditional: readonly (readonly [string, string])[] | undefined;
   /** The whole request body once {@link ProxySession.readRequestBody} read it. */
   bufferedBody: Buffer | undefined;
+  // Made on first use: most exchanges try one peer and never touch the cache switches, and an
+  // array made empty then pushed to gets room for 17 (about 150 bytes per request).
+  private switches: CacheSwitches | undefined;
+  private tried: string[] | undefined;
 
   /** @internal */
   constructor(downstream: DownstreamSession, ctx: Ctx, start = performance.now()) {
     this.downstream = downstream;
     this.ctx = ctx;
     this.timing = { start, upstreamConnected: 0, upstreamResponseHead: 0, responseHead: 0, end: 0 };
+  }
+
+  /** Cache switches. */
+  get cache(): CacheSwitches {
+    if (this.switches === undefined) this.switches = { isEnabled: false, status: undefined };
+    return this.switches;
+  }
+
+  /** `host:port` of every peer tried so far, in order. */
+  get triedPeers(): string[] {
+    if (this.tried === undefined) this.tried = [];
+    return this.tried;
+  }
+
+  /** @internal Records the address of the peer an attempt goes to. */
+  addTriedPeer(address: string): void {
+    if (this.tried === undefined) this.tried = [address];
+    else this.tried.push(address);
   }
 
   /** The request head (filters may change method, path and headers before it goes upstream). */
@@ -205,7 +223,7 @@ export class ProxySession<Ctx = unknown> {
 
   /** True when `addr` (`host:port`) was tried already by this request. */
   hasTried(addr: string): boolean {
-    return this.triedPeers.includes(addr);
+    return this.tried?.includes(addr) === true;
   }
 
   /**

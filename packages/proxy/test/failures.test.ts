@@ -32,9 +32,13 @@ describe('upstream failures', () => {
     const dead = [await closedPort(), await closedPort(), await closedPort()];
     let logged: PingoraError | undefined;
     let tried: string[] = [];
+    const triedFirst: boolean[] = [];
     const proxy = new HttpProxy(
       {
-        upstreamPeer: (s) => ({ host: '127.0.0.1', port: dead[s.retries % dead.length] as number }),
+        upstreamPeer: (s) => {
+          triedFirst.push(s.hasTried(`127.0.0.1:${dead[0]}`));
+          return { host: '127.0.0.1', port: dead[s.retries % dead.length] as number };
+        },
         logging: (s, e) => {
           logged = e;
           tried = [...s.triedPeers];
@@ -50,6 +54,7 @@ describe('upstream failures', () => {
     expect(status).toBe(502);
     expect(logged?.kind).toBe('ConnectRefused');
     expect(tried).toEqual(dead.map((p) => `127.0.0.1:${p}`));
+    expect(triedFirst).toEqual([false, true, true]);
   });
 
   it('upstream slow: 504 at the read timeout', async () => {
