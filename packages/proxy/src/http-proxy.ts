@@ -616,7 +616,8 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
           // range or coding to go through, written from the upstream's read buffer
           // (respondFromUpstream's own fast path, without the frame of that long function).
           try {
-            await this.writeWhole(session, downstreamHead(head), whole, true);
+            const pending = this.writeWhole(session, downstreamHead(head), whole, true);
+            if (pending !== undefined) await pending;
           } finally {
             upstream.release();
           }
@@ -670,20 +671,34 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
 
   /**
    * HTTP/1.1: the head and a whole body in one write. With `isLent` (the body points into the
-   * upstream's read buffer) it resolves once the client's socket took every byte.
+   * upstream's read buffer) the bytes must stay until the client's socket took every one.
+   * Returns what is left to wait for, `undefined` when nothing is: the usual case, the socket
+   * took it all at once, then costs no promise, no async frame and no turn of the queue.
    */
-  private async writeWhole(
+  private writeWhole(
     session: ProxySession<Ctx>,
     response: ResponseHeader,
     body: Uint8Array,
     isLent: boolean,
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     const out = session.downstream;
     session.bytesSent += body.length;
     const written = out.writeResponse?.(response.status, response.headers, body, response.reason);
-    // Usually the socket takes it at once: then there is nothing to wait a turn for.
-    if (out.isWritten !== true) await written;
+    if (out.isWritten !== true) return this.writtenWhole(session, written, isLent);
     session.timing.responseHead = performance.now();
+    if (isLent && out.socket.writableLength !== 0) return out.flushed?.();
+    return undefined;
+  }
+
+  /** {@link HttpProxy.writeWhole} when the write did not complete at once. */
+  private async writtenWhole(
+    session: ProxySession<Ctx>,
+    written: Promise<void> | undefined,
+    isLent: boolean,
+  ): Promise<void> {
+    await written;
+    session.timing.responseHead = performance.now();
+    const out = session.downstream;
     if (isLent && out.socket.writableLength !== 0) await out.flushed?.();
   }
 
@@ -796,7 +811,8 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
           if (out.writeResponse !== undefined) {
             // HTTP/1.1: head and body in one write (one Buffer when the body is small); a lent
             // body goes back to the upstream's read buffer once the socket took it.
-            await this.writeWhole(session, response, whole, isLent);
+            const pending = this.writeWhole(session, response, whole, isLent);
+            if (pending !== undefined) await pending;
             if (writing !== undefined) await writing;
             return;
           }
