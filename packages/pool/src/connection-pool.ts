@@ -142,7 +142,8 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
    *   {@link IdleWatcher}); by default the pool listens itself.
    */
   put(key: string, conn: C, meta: ConnectionMeta = {}, watcher?: IdleWatcher): boolean {
-    if (this.entries.get(conn)?.isIdle === true) {
+    const previous = this.entries.get(conn);
+    if (previous?.isIdle === true) {
       throw PingoraError.explain(
         'InternalError',
         `pool put: connection is already idle (key ${key})`,
@@ -167,15 +168,16 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
       return false;
     }
 
-    const entry = new IdleEntry(
-      this.nextId++,
-      key,
-      conn,
-      meta,
-      this.timers.now(),
-      this.lost,
-      watcher,
-    );
+    // The entry of the connection's last idle period serves again: it left every structure
+    // when it left the pool, and its callbacks are made already.
+    let entry: IdleEntry<C>;
+    if (previous === undefined) {
+      entry = new IdleEntry(this.nextId++, key, conn, meta, this.timers.now(), this.lost, watcher);
+      this.entries.set(conn, entry);
+    } else {
+      entry = previous;
+      entry.reuse(this.nextId++, key, meta, this.timers.now(), watcher);
+    }
     let stack = this.stacks.get(key);
     if (stack === undefined) {
       if (this.stacks.size >= 2 * this.keysWithIdle + EMPTY_STACKS) this.sweepEmptyStacks();
@@ -184,7 +186,6 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
     }
     if (stack.size === 0) this.keysWithIdle++;
     stack.push(entry);
-    this.entries.set(conn, entry);
     this.counters.puts++;
     // Per key first: when this key is full its own oldest goes, not another peer's.
     if (stack.size > this.maxIdlePerKey) this.discard(stack.bottom!, 'per-key-cap', true);
@@ -192,9 +193,7 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
     // Watched once it is in every structure: a watcher may report the connection lost at once.
     entry.watch();
     if (timeoutMs > 0 && timeoutMs !== Number.POSITIVE_INFINITY && entry.isIdle) {
-      entry.cancelTimer = this.timers.schedule(timeoutMs, () =>
-        this.discard(entry, 'idle-timeout', true),
-      );
+      entry.cancelTimer = this.timers.schedule(timeoutMs, entry.timeoutHandler);
     }
     return entry.isIdle;
   }

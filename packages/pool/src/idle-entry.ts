@@ -7,18 +7,21 @@ export type LostHandler<C extends PoolConnection> = (
   reason: EvictionReason,
 ) => void;
 
+/** The meta data of an entry before its first `reuse` (the constructor's, at once). */
+const NO_META: ConnectionMeta = Object.freeze({});
+
 /**
  * One idle connection: its place in its key's hot stack and in the global LRU (intrusive
  * links, so removing any entry is O(1)), its idle timer, and the listeners that watch the
  * socket while it is idle (or the owner's {@link IdleWatcher} in their place).
  */
 export class IdleEntry<C extends PoolConnection> {
-  readonly id: number;
-  readonly key: string;
+  id = 0;
+  key = '';
   readonly conn: C;
-  readonly meta: ConnectionMeta;
+  meta: ConnectionMeta = NO_META;
   /** The pool clock's time of `put`. */
-  readonly idleSince: number;
+  idleSince = 0;
   /** `true` while the entry is in the pool; cleared exactly once, by whoever removes it. */
   isIdle = true;
   /** Neighbour put after this one for the same key (towards the top of the stack). */
@@ -33,10 +36,14 @@ export class IdleEntry<C extends PoolConnection> {
   cancelTimer: (() => void) | undefined = undefined;
 
   private readonly lost: LostHandler<C>;
-  private readonly watcher: IdleWatcher | undefined;
+  private watcher: IdleWatcher | undefined = undefined;
+  // The callbacks are made once per entry, and an entry serves every idle period of its
+  // connection (see reuse): none is made per exchange.
   private onReadable: (() => void) | undefined = undefined;
   private onClose: (() => void) | undefined = undefined;
   private onError: (() => void) | undefined = undefined;
+  private onReported: ((reason: IdleLoss) => void) | undefined = undefined;
+  private onTimeout: (() => void) | undefined = undefined;
 
   constructor(
     id: number,
@@ -47,19 +54,44 @@ export class IdleEntry<C extends PoolConnection> {
     lost: LostHandler<C>,
     watcher?: IdleWatcher,
   ) {
+    this.conn = conn;
+    this.lost = lost;
+    this.reuse(id, key, meta, idleSince, watcher);
+  }
+
+  /**
+   * Makes the entry stand for an idle period of its connection: the first, or the next once
+   * it left the pool (handed out or evicted, so linked nowhere and watching nothing).
+   */
+  reuse(
+    id: number,
+    key: string,
+    meta: ConnectionMeta,
+    idleSince: number,
+    watcher: IdleWatcher | undefined,
+  ): void {
     this.id = id;
     this.key = key;
-    this.conn = conn;
     this.meta = meta;
     this.idleSince = idleSince;
-    this.lost = lost;
     this.watcher = watcher;
+    this.isIdle = true;
+    this.cancelTimer = undefined;
+  }
+
+  /** Calls the pool's lost handler with `idle-timeout` (the idle timer's callback). */
+  get timeoutHandler(): () => void {
+    if (this.onTimeout === undefined) this.onTimeout = () => this.lost(this, 'idle-timeout');
+    return this.onTimeout;
   }
 
   /** Starts watching the idle connection. */
   watch(): void {
     if (this.watcher !== undefined) {
-      this.watcher.watch((reason: IdleLoss) => this.lost(this, reason));
+      if (this.onReported === undefined) {
+        this.onReported = (reason: IdleLoss) => this.lost(this, reason);
+      }
+      this.watcher.watch(this.onReported);
       return;
     }
     const conn = this.conn;
@@ -68,12 +100,14 @@ export class IdleEntry<C extends PoolConnection> {
     // (nothing was asked), an empty buffer means the peer closed its side. 'close' catches a
     // connection destroyed behind the pool's back; 'error' must be listened to or it would
     // crash the process.
-    this.onReadable = () =>
-      this.lost(this, (conn.readableLength ?? 0) > 0 ? 'unexpected-data' : 'remote-close');
-    this.onClose = () => this.lost(this, 'remote-close');
-    this.onError = () => this.lost(this, 'error');
-    conn.on('error', this.onError);
-    conn.on('close', this.onClose);
+    if (this.onReadable === undefined) {
+      this.onReadable = () =>
+        this.lost(this, (conn.readableLength ?? 0) > 0 ? 'unexpected-data' : 'remote-close');
+      this.onClose = () => this.lost(this, 'remote-close');
+      this.onError = () => this.lost(this, 'error');
+    }
+    conn.on('error', this.onError as () => void);
+    conn.on('close', this.onClose as () => void);
     conn.on('readable', this.onReadable);
   }
 
