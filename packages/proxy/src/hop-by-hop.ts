@@ -63,6 +63,19 @@ function namesOnlyHopByHop(headers: HeaderMap): boolean {
 }
 
 /**
+ * True when `headers` holds a hop-by-hop field (a Connection field among them, which may name
+ * more): false means {@link withoutHopByHop} would copy it unchanged. @internal
+ */
+export function hasHopByHop(headers: HeaderMap): boolean {
+  const names = headers.names;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    if (isHopLength(name.length) && HOP_BY_HOP.has(name.toLowerCase())) return true;
+  }
+  return false;
+}
+
+/**
  * A copy of `headers` without the hop-by-hop fields of RFC 9110 section 7.6.1 and those the
  * Connection field names. With `isUpgrade`, `Upgrade` and `Connection: upgrade` are kept, as a
  * proxy that forwards a protocol upgrade must (RFC 9110 section 7.8).

@@ -9,7 +9,7 @@ import type { H2Connector } from '@pingora-ts/http2';
 import type { Application, ConnectionContext } from '@pingora-ts/server';
 import { CodingStep, ResponseCompression } from './compression.js';
 import { DownstreamRouter } from './downstream-router.js';
-import { isUpgradeRequest, withoutHopByHop } from './hop-by-hop.js';
+import { hasHopByHop, isUpgradeRequest, withoutHopByHop } from './hop-by-hop.js';
 import { loadedHttp2, loadHttp2, loadWebSocket } from './optional-modules.js';
 import type { FilterResult, ProxyHttp, ProxyPeer } from './proxy-http.js';
 import {
@@ -564,7 +564,16 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
       if (isThenable(pending)) await pending;
     }
     const request = session.request;
-    const headers = withoutHopByHop(request.headers, isUpgrade);
+    // Nothing changes the upstream copy of the fields when there is no body (the connector
+    // adds framing fields to a request with one), no filter and no revalidation: without a
+    // hop-by-hop field to drop, the request's own map serves uncopied.
+    const isShared =
+      !feed.isPresent &&
+      !isUpgrade &&
+      phases.upstreamRequestFilter === undefined &&
+      session.cacheConditional === undefined &&
+      !hasHopByHop(request.headers);
+    const headers = isShared ? request.headers : withoutHopByHop(request.headers, isUpgrade);
     if (feed.isPresent && feed.isFiltered) headers.remove('content-length');
     const upstreamRequest = new RequestHeader(
       request.method,

@@ -2,6 +2,7 @@ import { HeaderMap } from '@pingora-ts/http-parser';
 import fc from 'fast-check';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasHopByHop } from '../src/hop-by-hop.js';
 import { addForwardedHeaders, HttpProxy, withoutHopByHop } from '../src/index.js';
 import { type Origin, rawExchange, startOrigin } from './origin.js';
 
@@ -33,6 +34,22 @@ describe('withoutHopByHop (RFC 9110 section 7.6.1)', () => {
         }
         const expected = fields.filter(([n]) => !named.has(n.toLowerCase()));
         expect([...withoutHopByHop(headers)]).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('hasHopByHop is false exactly when withoutHopByHop changes nothing (property)', () => {
+    const name = fc.oneof(
+      fc.constantFrom('Connection', 'TE', 'te', 'Upgrade', 'Keep-Alive', 'x-private', 'Host'),
+      fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,17}$/),
+    );
+    const field = fc.tuple(name, fc.constantFrom('v', 'close', 'x-private', 'Host'));
+    fc.assert(
+      fc.property(fc.array(field, { maxLength: 10 }), (fields) => {
+        const headers = new HeaderMap(fields);
+        const isSame = JSON.stringify([...withoutHopByHop(headers)]) === JSON.stringify(fields);
+        expect(hasHopByHop(headers)).toBe(!isSame);
       }),
       { numRuns: 500 },
     );
