@@ -67,7 +67,6 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
   private readonly ownTimers: OwnedPoolTimers | undefined;
   private readonly counters = new PoolCounters();
   private readonly lost: LostHandler<C>;
-  private nextId = 1;
   private isClosed = false;
 
   /**
@@ -172,11 +171,11 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
     // when it left the pool, and its callbacks are made already.
     let entry: IdleEntry<C>;
     if (previous === undefined) {
-      entry = new IdleEntry(this.nextId++, key, conn, meta, this.timers.now(), this.lost, watcher);
+      entry = new IdleEntry(key, conn, meta, this.timers.now(), this.lost, watcher);
       this.entries.set(conn, entry);
     } else {
       entry = previous;
-      entry.reuse(this.nextId++, key, meta, this.timers.now(), watcher);
+      entry.reuse(key, meta, this.timers.now(), watcher);
     }
     let stack = this.stacks.get(key);
     if (stack === undefined) {

@@ -16,7 +16,6 @@ const NO_META: ConnectionMeta = Object.freeze({});
  * socket while it is idle (or the owner's {@link IdleWatcher} in their place).
  */
 export class IdleEntry<C extends PoolConnection> {
-  id = 0;
   key = '';
   readonly conn: C;
   meta: ConnectionMeta = NO_META;
@@ -46,7 +45,6 @@ export class IdleEntry<C extends PoolConnection> {
   private onTimeout: (() => void) | undefined = undefined;
 
   constructor(
-    id: number,
     key: string,
     conn: C,
     meta: ConnectionMeta,
@@ -56,7 +54,7 @@ export class IdleEntry<C extends PoolConnection> {
   ) {
     this.conn = conn;
     this.lost = lost;
-    this.reuse(id, key, meta, idleSince, watcher);
+    this.reuse(key, meta, idleSince, watcher);
   }
 
   /**
@@ -64,13 +62,11 @@ export class IdleEntry<C extends PoolConnection> {
    * it left the pool (handed out or evicted, so linked nowhere and watching nothing).
    */
   reuse(
-    id: number,
     key: string,
     meta: ConnectionMeta,
     idleSince: number,
     watcher: IdleWatcher | undefined,
   ): void {
-    this.id = id;
     this.key = key;
     this.meta = meta;
     this.idleSince = idleSince;
