@@ -117,6 +117,11 @@ function peerAddress(peer: ProxyPeer): string {
   return peer.host.includes(':') ? `[${peer.host}]:${peer.port}` : `${peer.host}:${peer.port}`;
 }
 
+/** Whether a whole body can go to `out` with one `respond`: HTTP/2, the head gives its length. */
+function isWholeH2(out: DownstreamSession, headers: HeaderMap): boolean {
+  return out.protocol === 'h2' && headers.indexOf('content-length') >= 0;
+}
+
 /** The copy of an upstream response head that goes downstream: HTTP/1.1, no hop-by-hop fields. */
 function downstreamHead(head: ResponseHeader): ResponseHeader {
   return new ResponseHeader(head.status, head.reason, 'HTTP/1.1', withoutHopByHop(head.headers));
@@ -632,7 +637,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
           }
           return;
         }
-      } else if (out.protocol === 'h2' && head.headers.indexOf('content-length') >= 0) {
+      } else if (isWholeH2(out, head.headers)) {
         // The same for an HTTP/2 client: a copy of the body (node:http2 writes it later), the
         // connection back to the pool at once, one respond call.
         const whole = upstream.takeCompleteBody();
@@ -693,22 +698,17 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
     const out = session.downstream;
     session.bytesSent += body.length;
     const written = out.writeResponse?.(response.status, response.headers, body, response.reason);
-    if (out.isWritten !== true) return this.writtenWhole(session, written, isLent);
-    session.timing.responseHead = performance.now();
-    if (isLent && out.socket.writableLength !== 0) return out.flushed?.();
-    return undefined;
+    if (out.isWritten !== true) {
+      return Promise.resolve(written).then(() => this.wholeWritten(session, isLent));
+    }
+    return this.wholeWritten(session, isLent);
   }
 
-  /** {@link HttpProxy.writeWhole} when the write did not complete at once. */
-  private async writtenWhole(
-    session: ProxySession<Ctx>,
-    written: Promise<void> | undefined,
-    isLent: boolean,
-  ): Promise<void> {
-    await written;
+  /** After {@link HttpProxy.writeWhole}'s write: the time mark, and a lent body's wait. */
+  private wholeWritten(session: ProxySession<Ctx>, isLent: boolean): Promise<void> | undefined {
     session.timing.responseHead = performance.now();
     const out = session.downstream;
-    if (isLent && out.socket.writableLength !== 0) await out.flushed?.();
+    return isLent && out.socket.writableLength !== 0 ? out.flushed?.() : undefined;
   }
 
   /**
@@ -825,7 +825,7 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
             if (writing !== undefined) await writing;
             return;
           }
-          if (out.protocol === 'h2' && response.headers.indexOf('content-length') >= 0) {
+          if (isWholeH2(out, response.headers)) {
             await this.respondWholeH2(session, response, whole);
             if (writing !== undefined) await writing;
             return;
