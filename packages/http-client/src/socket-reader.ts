@@ -4,6 +4,12 @@ import type { IdleLoss, IdleWatcher } from '@pingora-ts/pool';
 import type { Deadline, TimerWheel } from '@pingora-ts/timeout';
 import { type ReadBuffer, readBufferOf } from './read-buffer.js';
 
+/** What {@link SocketReader.wait} hands the next chunk to (an object: no closure per wait). */
+export interface ChunkWaiter {
+  /** Takes a chunk, `null` at end of stream, or the read's error. */
+  onChunk(value: Buffer | null | PingoraError): void;
+}
+
 /**
  * Pulls a socket's bytes one chunk at a time: the socket pauses as soon as a chunk arrives that
  * nobody asked for, so a slow consumer slows the upstream down (TCP backpressure) instead of
@@ -33,6 +39,8 @@ export class SocketReader implements IdleWatcher {
   /** The waiting read's settlers; `undefined` when no read waits. */
   private resolveRead: ((value: Buffer | null) => void) | undefined;
   private rejectRead: ((error: PingoraError) => void) | undefined;
+  /** The waiting {@link SocketReader.wait}'s callback; `undefined` when none waits. */
+  private waiter: ChunkWaiter | undefined;
   /** The read deadline, made on the first wait and moved (`reset`) for each later one. */
   private timer: Deadline | undefined;
   /** The pool's callback while the connection is idle in it (see {@link SocketReader.watch}). */
@@ -42,7 +50,7 @@ export class SocketReader implements IdleWatcher {
 
   private readonly onData = (data: Buffer): void => {
     this.received += data.length;
-    if (this.resolveRead !== undefined) this.deliver(data);
+    if (this.isWaited) this.deliver(data);
     else if (this.onLost !== undefined) this.lose('unexpected-data');
     else {
       this.queue.push(data);
@@ -52,7 +60,7 @@ export class SocketReader implements IdleWatcher {
   /** A read into the {@link ReadBuffer}: `false` stops the socket reading until `read`. */
   private readonly onBorrowed = (chunk: Buffer): boolean => {
     this.received += chunk.length;
-    if (this.resolveRead !== undefined) {
+    if (this.isWaited) {
       // The socket keeps reading: the next read goes into the other half of the buffer, and
       // comes to a consumer that asked again (done with this chunk) or is queued (below).
       this.deliver(chunk);
@@ -66,12 +74,12 @@ export class SocketReader implements IdleWatcher {
   };
   private readonly onEnd = (): void => {
     this.isEnded = true;
-    if (this.resolveRead !== undefined) this.deliver(null);
+    if (this.isWaited) this.deliver(null);
     else this.lose('remote-close');
   };
   private readonly onError = (error: Error): void => {
     this.failure = fromSystemError(error, 'upstream', 'ReadError', 'reading from upstream');
-    if (this.resolveRead !== undefined) this.deliver(this.failure);
+    if (this.isWaited) this.deliver(this.failure);
     else this.lose('error');
   };
   private readonly onTimeout = (): void => {
@@ -119,13 +127,39 @@ export class SocketReader implements IdleWatcher {
     return new Promise<Buffer | null>((resolve, reject) => {
       this.resolveRead = resolve;
       this.rejectRead = reject;
-      if (this.timer === undefined) {
-        this.timer = this.wheel.deadline(this.readTimeoutMs, this.onTimeout);
-      } else {
-        this.timer.reset(this.readTimeoutMs);
-      }
-      this.socket.resume();
+      this.startWaiting();
     });
+  }
+
+  /**
+   * {@link SocketReader.read} with a callback instead of a promise: `waiter.onChunk` is called
+   * once, with the next chunk, `null` at end of stream, or the read's error (ReadTimedout /
+   * ReadError), from the socket's own callback when nothing is queued (no promise, no turn of
+   * the microtask queue), at once when something is. A borrowed chunk is valid until the next
+   * `read` or `wait`.
+   */
+  wait(waiter: ChunkWaiter): void {
+    const queued = this.queue.shift();
+    if (queued !== undefined) waiter.onChunk(queued);
+    else if (this.failure) waiter.onChunk(this.failure);
+    else if (this.isEnded) waiter.onChunk(null);
+    else {
+      this.waiter = waiter;
+      this.startWaiting();
+    }
+  }
+
+  private get isWaited(): boolean {
+    return this.resolveRead !== undefined || this.waiter !== undefined;
+  }
+
+  private startWaiting(): void {
+    if (this.timer === undefined) {
+      this.timer = this.wheel.deadline(this.readTimeoutMs, this.onTimeout);
+    } else {
+      this.timer.reset(this.readTimeoutMs);
+    }
+    this.socket.resume();
   }
 
   /**
@@ -134,7 +168,7 @@ export class SocketReader implements IdleWatcher {
    * waiting for a read.
    */
   park(): void {
-    if (this.resolveRead !== undefined) throw new TypeError('park() while a read waits');
+    if (this.isWaited) throw new TypeError('park() while a read waits');
     // A socket with a read buffer keeps reading: stopping would cost an epoll_ctl, and again
     // when the pool's watch starts it (bytes that come before that are queued, and lost).
     if (this.readBuffer === undefined) this.socket.pause();
@@ -177,7 +211,7 @@ export class SocketReader implements IdleWatcher {
     this.socket.off('error', this.onError);
     this.timer?.cancel();
     // A read still waiting would never hear from the socket again: wake it with an error.
-    if (this.resolveRead !== undefined) {
+    if (this.isWaited) {
       this.failure = PingoraError.explain(
         'ConnectionClosed',
         'connection closed while a read waited',
@@ -193,11 +227,13 @@ export class SocketReader implements IdleWatcher {
   private deliver(value: Buffer | null | PingoraError): void {
     const resolve = this.resolveRead;
     const reject = this.rejectRead;
-    this.resolveRead = this.rejectRead = undefined;
+    const waiter = this.waiter;
+    this.resolveRead = this.rejectRead = this.waiter = undefined;
     this.timer?.cancel();
     // The socket keeps flowing: a chunk that comes before the next read is queued (and pauses
     // it), so a reader that keeps reading costs no pause and resume per chunk.
-    if (value instanceof PingoraError) reject?.(value);
+    if (waiter !== undefined) waiter.onChunk(value);
+    else if (value instanceof PingoraError) reject?.(value);
     else resolve?.(value);
   }
 

@@ -13,7 +13,7 @@ import {
 } from '@pingora-ts/http-parser';
 import type { IdleWatcher } from '@pingora-ts/pool';
 import { type TimerWheel, whenDrained } from '@pingora-ts/timeout';
-import { SocketReader } from './socket-reader.js';
+import { type ChunkWaiter, SocketReader } from './socket-reader.js';
 
 const EMPTY = new Uint8Array(0);
 /** The settled answer of a write the socket took at once, shared rather than made per write. */
@@ -54,7 +54,7 @@ export type ReleaseHandler = (
  * `onRelease(socket, 'reused', watcher)` gets the connection back for the pool (with the reader,
  * which watches it while idle: pass it on to `ConnectionPool.put`); otherwise it is closed.
  */
-export class UpstreamSession {
+export class UpstreamSession implements ChunkWaiter {
   /** The connection. */
   readonly socket: Socket;
   /** True when the connection came from the pool. */
@@ -71,6 +71,9 @@ export class UpstreamSession {
   private isWritten = false;
   /** While `takeCompleteBody(true)` lends the body: whether the connection may be reused. */
   private heldReuse: boolean | undefined;
+  /** Settlers of the promise {@link UpstreamSession.readResponseHead} returned, while it waits. */
+  private resolveHead: ((head: ResponseHeader) => void) | undefined;
+  private rejectHead: ((error: PingoraError) => void) | undefined;
 
   constructor(options: {
     socket: Socket;
@@ -177,43 +180,62 @@ export class UpstreamSession {
   /**
    * Reads the response head. Interim 1xx responses are skipped, except 101 (Switching
    * Protocols), which is returned: the socket then belongs to the new protocol.
+   *
+   * The head is parsed in the socket's read callback as its bytes come (no promise per read,
+   * no async frame): the promise returned is the only one, settled when the head is whole.
    */
-  async readResponseHead(): Promise<ResponseHeader> {
-    const method = this.request?.method ?? 'GET';
-    const parser = this.parser;
-    parser.reset();
-    let pending: Buffer | null | undefined = this.leftover;
+  readResponseHead(): Promise<ResponseHeader> {
+    this.parser.reset();
+    const pending = this.leftover;
     this.leftover = undefined;
+    return new Promise<ResponseHeader>((resolve, reject) => {
+      this.resolveHead = resolve;
+      this.rejectHead = reject;
+      if (pending !== undefined) this.onChunk(pending);
+      else this.reader.wait(this);
+    });
+  }
+
+  /**
+   * The response head's bytes, as they come ({@link ChunkWaiter}): parsed, and the head handed
+   * out once whole. @internal
+   */
+  onChunk(chunk: Buffer | null | PingoraError): void {
     try {
-      for (;;) {
-        const chunk: Buffer | null = pending ?? (await this.reader.read());
-        pending = undefined;
-        if (chunk === null) {
-          throw PingoraError.explain(
-            'ConnectionClosed',
-            this.hasResponseBytes
-              ? 'upstream closed the connection inside the response head'
-              : 'upstream closed the connection before responding',
-            { source: 'upstream', retry: this.hasResponseBytes ? 'never' : 'reused' },
-          );
-        }
-        const parsed = parser.push(chunk, method);
-        if (parsed === null) continue;
-        const rest: Buffer | undefined =
-          parsed.consumed < chunk.length ? chunk.subarray(parsed.consumed) : undefined;
-        const status = parsed.head.status;
-        if (status >= 100 && status < 200 && status !== 101) {
-          parser.reset();
-          pending = rest;
-          continue;
-        }
-        this.parsed = parsed;
-        this.leftover = rest;
-        return parsed.head;
+      if (chunk instanceof PingoraError) throw chunk;
+      if (chunk === null) {
+        throw PingoraError.explain(
+          'ConnectionClosed',
+          this.hasResponseBytes
+            ? 'upstream closed the connection inside the response head'
+            : 'upstream closed the connection before responding',
+          { source: 'upstream', retry: this.hasResponseBytes ? 'never' : 'reused' },
+        );
       }
+      const parsed = this.parser.push(chunk, this.request?.method ?? 'GET');
+      if (parsed === null) {
+        this.reader.wait(this);
+        return;
+      }
+      const rest: Buffer | undefined =
+        parsed.consumed < chunk.length ? chunk.subarray(parsed.consumed) : undefined;
+      const status = parsed.head.status;
+      if (status >= 100 && status < 200 && status !== 101) {
+        this.parser.reset();
+        if (rest !== undefined) this.onChunk(rest);
+        else this.reader.wait(this);
+        return;
+      }
+      this.parsed = parsed;
+      this.leftover = rest;
+      const resolve = this.resolveHead;
+      this.resolveHead = this.rejectHead = undefined;
+      resolve?.(parsed.head);
     } catch (error) {
+      const reject = this.rejectHead;
+      this.resolveHead = this.rejectHead = undefined;
       this.close();
-      throw this.failure(error, 'ReadError', 'reading the response head');
+      reject?.(this.failure(error, 'ReadError', 'reading the response head'));
     }
   }
 

@@ -170,6 +170,47 @@ describe('HttpConnector against node:http', () => {
     expect(e.canRetry(true)).toBe(false);
   });
 
+  it('skips interim heads however they arrive, and tells a close before from a close inside the head', async () => {
+    // Each request names what the raw server answers: interim heads in their own writes and in
+    // the final head's chunk, a head cut short, or nothing before the close.
+    const server = net.createServer((s) => {
+      s.once('data', (d: Buffer) => {
+        const path = d.toString().split(' ')[1];
+        if (path === '/interim') {
+          s.write('HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n');
+          setTimeout(() => {
+            s.write(
+              'HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nCont',
+            );
+            setTimeout(() => s.end('ent-Length: 4\r\n\r\nbody'), 10);
+          }, 10);
+        } else if (path === '/cut') {
+          s.end('HTTP/1.1 200 OK\r\nContent-Le');
+        } else {
+          s.end();
+        }
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const peer = { host: '127.0.0.1', port: (server.address() as net.AddressInfo).port };
+    const c = connector();
+    const interim = await c.request(peer, { path: '/interim' });
+    expect(interim.status).toBe(200);
+    expect(interim.head.headers.get('content-length')).toBe('4');
+    expect((await interim.bytes()).toString()).toBe('body');
+    const cut = await rejection(c.request(peer, { path: '/cut' }));
+    expect(cut.kind).toBe('ConnectionClosed');
+    expect(cut.message).toMatch(/inside the response head/);
+    expect(cut.canRetry(true)).toBe(false);
+    const silent = await rejection(c.request(peer, { path: '/silent' }));
+    expect(silent.kind).toBe('ConnectionClosed');
+    expect(silent.message).toMatch(/before responding/);
+    expect(silent.canRetry(true)).toBe(true);
+    expect(silent.canRetry(false)).toBe(false);
+  });
+
   it('closes the connection when the consumer stops reading early, and reads close-delimited bodies', async () => {
     const server = net.createServer((s) => {
       s.once('data', () => s.end('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end'));
