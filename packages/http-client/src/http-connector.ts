@@ -5,13 +5,7 @@ import { ConnectionPool, type PoolOptions } from '@pingora-ts/pool';
 import { type TimerWheel, TimerWheel as Wheel } from '@pingora-ts/timeout';
 import type { TlsSessionCache } from '@pingora-ts/tls';
 import { connectPeer } from './connect-peer.js';
-import {
-  CLIENT_DEFAULTS,
-  type HttpPeer,
-  httpKeys,
-  httpPeerKey,
-  peerKeyAddress,
-} from './http-peer.js';
+import { CLIENT_DEFAULTS, type HttpPeer, httpKeys, httpPeerKey } from './http-peer.js';
 import { type RequestBody, UpstreamSession } from './upstream-session.js';
 
 /** Options of {@link HttpConnector}. */
@@ -226,8 +220,8 @@ export class HttpConnector {
   private keyOf(peer: HttpPeer): string {
     // Peers keyed by address have their own cache (see httpPeerKey); remembering each of the
     // fresh objects a proxy makes per request would only fill the WeakMap.
-    const address = peerKeyAddress(peer);
-    if (address !== undefined) return httpKeys.at(address, peer);
+    const cached = httpKeys.cached(peer);
+    if (cached !== undefined) return cached;
     let key = this.keys.get(peer);
     if (key === undefined) {
       key = httpPeerKey(peer);

@@ -41,6 +41,12 @@ export const CLIENT_DEFAULTS = {
  */
 export class PeerKeyCache<P extends HttpPeer = HttpPeer> {
   private readonly keys = new Map<string, string>();
+  /**
+   * Keys of plain TCP peers by host, then port: found without making the address string (a
+   * string made per lookup is flattened and hashed again on each).
+   */
+  private readonly plain = new Map<string, Map<number, string>>();
+  private plainSize = 0;
   private readonly compute: (peer: P) => string;
   private readonly maxAddresses: number;
 
@@ -52,8 +58,27 @@ export class PeerKeyCache<P extends HttpPeer = HttpPeer> {
 
   /** The key of `peer`. */
   get(peer: P): string {
-    const address = peerKeyAddress(peer);
-    return address === undefined ? this.compute(peer) : this.at(address, peer);
+    return this.cached(peer) ?? this.compute(peer);
+  }
+
+  /**
+   * The key of a peer that has a {@link peerKeyAddress}, from the cache (computed and kept on a
+   * miss); `undefined` for the others, whose key is not cached here.
+   */
+  cached(peer: P): string | undefined {
+    if (peer.tls !== undefined || peer.unixPath !== undefined) {
+      const address = peerKeyAddress(peer);
+      return address === undefined ? undefined : this.at(address, peer);
+    }
+    const ports = this.plain.get(peer.host);
+    const found = ports?.get(peer.port);
+    if (found !== undefined) return found;
+    const key = this.compute(peer); // throws for an invalid address: nothing is kept for it
+    this.makeRoom();
+    if (ports === undefined) this.plain.set(peer.host, new Map([[peer.port, key]]));
+    else ports.set(peer.port, key);
+    this.plainSize++;
+    return key;
   }
 
   /** The key of `peer`, whose {@link peerKeyAddress} is `address` (computed by the caller). */
@@ -61,10 +86,18 @@ export class PeerKeyCache<P extends HttpPeer = HttpPeer> {
     let key = this.keys.get(address);
     if (key === undefined) {
       key = this.compute(peer);
-      if (this.keys.size >= this.maxAddresses) this.keys.clear();
+      this.makeRoom();
       this.keys.set(address, key);
     }
     return key;
+  }
+
+  /** Clears the cache when it holds `maxAddresses` keys. */
+  private makeRoom(): void {
+    if (this.keys.size + this.plainSize < this.maxAddresses) return;
+    this.keys.clear();
+    this.plain.clear();
+    this.plainSize = 0;
   }
 }
 

@@ -1,6 +1,13 @@
 import { peerKey } from '@pingora-ts/pool';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type HttpPeerTls, httpPeerKey, peerKeyAddress } from '../src/index.js';
+import {
+  type HttpPeer,
+  type HttpPeerTls,
+  httpPeerKey,
+  PeerKeyCache,
+  peerKeyAddress,
+} from '../src/index.js';
 
 /** The key without httpPeerKey's address cache: what it must always answer for a plain peer. */
 const uncached = (host: string, port: number) =>
@@ -85,6 +92,44 @@ describe('httpPeerKey', () => {
     expect(peerKeyAddress({ host: 'h', port: 1, unixPath: '/tmp/s' })).toBeUndefined();
     expect(httpPeerKey({ host: 'h', port: 1, tls })).not.toBe(
       httpPeerKey({ host: 'h', port: 1, tls: { sni: 'a.example' } }),
+    );
+  });
+
+  it('a small cache answers any sequence of peers as the uncached encoding does (property)', () => {
+    const compute = (peer: HttpPeer) =>
+      peerKey({
+        host: peer.host,
+        port: peer.port,
+        protocol: 'http/1.1',
+        unix: peer.unixPath,
+        tls: peer.tls === undefined ? undefined : { sni: peer.tls.sni, verify: true },
+      });
+    const peer = fc.record(
+      {
+        host: fc.constantFrom('a.example', 'A.example', 'b.example', '', '::1'),
+        port: fc.constantFrom(80, 443, 8080, 70_000),
+        tls: fc.constantFrom(undefined, { sni: 'a.example' }, { sni: 'b.example' }),
+        unixPath: fc.constantFrom(undefined, '/tmp/s'),
+      },
+      { requiredKeys: ['host', 'port'] },
+    );
+    const outcome = (f: () => string) => {
+      try {
+        return f();
+      } catch (error) {
+        return (error as Error).constructor.name;
+      }
+    };
+    fc.assert(
+      fc.property(
+        fc.array(peer, { maxLength: 60 }),
+        fc.integer({ min: 1, max: 6 }),
+        (peers, max) => {
+          const cache = new PeerKeyCache(compute, max);
+          for (const p of peers)
+            expect(outcome(() => cache.get(p))).toBe(outcome(() => compute(p)));
+        },
+      ),
     );
   });
 });

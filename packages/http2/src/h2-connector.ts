@@ -6,7 +6,6 @@ import {
   connectPeer,
   HttpConnector,
   httpPeerKey,
-  peerKeyAddress,
   type RequestInit,
   UpstreamSession,
 } from '@pingora-ts/http-client';
@@ -164,8 +163,8 @@ export class H2Connector {
   private keyOf(peer: H2Peer): string {
     // Peers keyed by address have their own cache (see h2PeerKey); remembering each of the
     // fresh objects a proxy makes per request would only fill the WeakMap.
-    const address = peerKeyAddress(peer);
-    if (address !== undefined) return h2Keys.at(address, peer);
+    const cached = h2Keys.cached(peer);
+    if (cached !== undefined) return cached;
     let key = this.keys.get(peer);
     if (key === undefined) {
       key = h2PeerKey(peer);
