@@ -30,6 +30,9 @@ function toHeaderMap(init: HeadersInit | undefined): HeaderMap {
 const NO_BODY_STATUS = (status: number) =>
   (status >= 100 && status < 200) || status === 204 || status === 304;
 
+/** The settled answer of a call that finished its work before returning. */
+const DONE: Promise<void> = Promise.resolve();
+
 function goneError(): PingoraError {
   return PingoraError.explain('ConnectionClosed', 'client stream closed while we wrote', {
     source: 'downstream',
@@ -188,19 +191,23 @@ export class H2Session {
     this.finish(data);
   }
 
-  /** Writes a whole response: status, headers, and a body with its Content-Length. */
-  async respond(
-    status: number,
-    body: Uint8Array | string = '',
-    headers?: HeadersInit,
-  ): Promise<void> {
-    const data = typeof body === 'string' ? Buffer.from(body) : body;
-    const h = toHeaderMap(headers);
-    if (!NO_BODY_STATUS(status) && !h.has('content-length')) {
-      h.append('content-length', String(data.length));
+  /**
+   * Writes a whole response: status, headers, and a body with its Content-Length. Everything
+   * is handed to node:http2 before this returns: the promise is settled already (one shared
+   * promise, none made per response), rejected when the head was refused.
+   */
+  respond(status: number, body: Uint8Array | string = '', headers?: HeadersInit): Promise<void> {
+    try {
+      const data = typeof body === 'string' ? Buffer.from(body) : body;
+      const h = toHeaderMap(headers);
+      if (!NO_BODY_STATUS(status) && !h.has('content-length')) {
+        h.append('content-length', String(data.length));
+      }
+      if (this.startHead(status, h)) this.finish(data);
+      return DONE;
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (!this.startHead(status, h)) return;
-    this.finish(data);
   }
 
   /**

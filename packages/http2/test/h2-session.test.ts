@@ -233,4 +233,25 @@ describe('H2Session', () => {
       'response head already written',
     ]);
   });
+
+  it('respond settles before it returns, and refuses a second head by rejecting, not throwing', async () => {
+    const seen: string[] = [];
+    const client = await serve(async (s) => {
+      const first = s.respond(200, 'whole', { 'content-type': 'text/plain' });
+      // Settled already: a then() callback runs on the next microtask, ahead of a timer.
+      void first.then(() => seen.push('settled'));
+      await Promise.resolve();
+      seen.push(s.isFinished ? 'finished' : 'open');
+      let second: Promise<void> | undefined;
+      try {
+        second = s.respond(500, 'again');
+      } catch {
+        seen.push('threw');
+      }
+      await second?.catch((e: Error) => seen.push(e.message));
+    });
+    const answer = await fetch2(client, { ':path': '/' });
+    expect(answer.body).toBe('whole');
+    expect(seen).toEqual(['settled', 'finished', 'response head already written']);
+  });
 });

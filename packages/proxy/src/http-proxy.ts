@@ -673,14 +673,18 @@ export class HttpProxy<Ctx = Record<string, unknown>> {
    * HTTP/2, a whole body whose length the head gives: head, body and END_STREAM in one call,
    * without the turn (and the timer) a head waiting for its body costs.
    */
-  private async respondWholeH2(
+  private respondWholeH2(
     session: ProxySession<Ctx>,
     response: ResponseHeader,
     body: Uint8Array,
   ): Promise<void> {
     session.bytesSent += body.length;
-    await session.downstream.respond(response.status, body, response.headers);
-    session.timing.responseHead = performance.now();
+    const out = session.downstream;
+    const sent = out.respond(response.status, body, response.headers);
+    // An HTTP/2 session hands head and body to node:http2 before `respond` returns (its promise
+    // is settled already): the head is out now, unless it was refused.
+    if (out.response !== undefined) session.timing.responseHead = performance.now();
+    return sent;
   }
 
   /**
