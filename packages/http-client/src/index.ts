@@ -34,7 +34,7 @@ export {
   PeerKeyCache,
   peerKeyAddress,
 } from './http-peer.js';
-export { SocketReader } from './socket-reader.js';
+export { type ChunkWaiter, SocketReader } from './socket-reader.js';
 export {
   type ReleaseHandler,
   type ReleaseOutcome,
