@@ -1,4 +1,6 @@
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { PingoraError } from '@pingora-ts/error';
 import { HeaderMap, RequestHeader, type ResponseHeader } from '@pingora-ts/http-parser';
 import { ConnectionPool, type PoolOptions } from '@pingora-ts/pool';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { HeaderMap } from './header-map.js';
 
 const CRLF = Buffer.from('\r\n', 'latin1');

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { isToken, TARGET } from './char-class.js';
 import type { HeaderMap } from './header-map.js';
 import type { RequestHeader, ResponseHeader } from './message-types.js';

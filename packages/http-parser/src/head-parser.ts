@@ -66,12 +66,15 @@ const S_VALUE = 13;
 const S_VALUE_LF = 14;
 const S_END_LF = 15;
 
-// The word view of the chunk skipWords last read, shared by every parser: one view per chunk
-// (pipelined heads in one chunk share it), and no parser keeps an old chunk alive. Keyed by
-// the chunk itself: reading `buf.buffer` is a call into the runtime, which cost more than the
-// words it skipped when it ran for every field value.
-let wordChunk: Uint8Array | null = null;
-let wordView: DataView | null = null;
+/** The 4 bytes of `buf` from `pos` as a little-endian 32-bit integer (`pos + 3` in range). */
+function wordAt(buf: Uint8Array, pos: number): number {
+  return (
+    (buf[pos] as number) |
+    ((buf[pos + 1] as number) << 8) |
+    ((buf[pos + 2] as number) << 16) |
+    ((buf[pos + 3] as number) << 24)
+  );
+}
 
 /**
  * The field arrays of a head that has none yet; never written to (flush makes arrays of the
@@ -980,22 +983,20 @@ abstract class HeadScanner {
    * XOR 0x7F7F7F7F, so a DEL) likewise with n = 1.
    */
   private skipWords(buf: Uint8Array, pos: number, end: number, isTarget: boolean): number {
-    if (buf !== wordChunk) {
-      wordChunk = buf;
-      wordView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    }
-    const words = wordView as DataView;
+    // Words are put together from their bytes: a DataView over the chunk would have to be
+    // made per chunk (each read brings a new one), and making one, with the `buf.buffer` it
+    // needs, is two calls into the runtime.
     const last = end - 5; // a word may start here and still leave a byte after it
     if (isTarget) {
       while (pos <= last) {
-        const w = words.getInt32(pos, true);
+        const w = wordAt(buf, pos);
         const del = w ^ 0x7f7f7f7f;
         if ((((w - 0x21212121) & ~w) | w | ((del - 0x01010101) & ~del)) & 0x80808080) break;
         pos += 4;
       }
     } else {
       while (pos <= last) {
-        const w = words.getInt32(pos, true);
+        const w = wordAt(buf, pos);
         const del = w ^ 0x7f7f7f7f;
         if ((((w - 0x20202020) & ~w) | ((del - 0x01010101) & ~del)) & 0x80808080) break;
         pos += 4;

@@ -16,6 +16,8 @@ export class ByteSource {
   private isPaused = false;
   private isEnded = false;
   private waiting: ((value: Buffer | null) => void) | undefined;
+  /** Settles the promise of {@link ByteSource.arrival} (with no value). */
+  private onArrival: (() => void) | undefined;
 
   constructor(socket: Socket) {
     this.socket = socket;
@@ -32,12 +34,14 @@ export class ByteSource {
         this.isPaused = true;
         socket.pause();
       }
+      this.arrived();
     });
     const end = () => {
       this.isEnded = true;
       const w = this.waiting;
       this.waiting = undefined;
       w?.(null);
+      this.arrived();
     };
     socket.on('end', end);
     socket.on('close', end);
@@ -49,8 +53,11 @@ export class ByteSource {
     return this.queue.length > 0;
   }
 
-  /** The next chunk, or `null` once the client closed (or the socket failed). */
-  read(): Promise<Buffer | null> {
+  /**
+   * The next chunk if one is here, `null` once the client closed (or the socket failed), else
+   * `undefined`: then {@link ByteSource.arrival} tells when to take again.
+   */
+  take(): Buffer | null | undefined {
     const queued = this.queue.shift();
     if (queued !== undefined) {
       this.queued -= queued.length;
@@ -58,16 +65,45 @@ export class ByteSource {
         this.isPaused = false;
         this.socket.resume();
       }
-      return Promise.resolve(queued);
+      return queued;
     }
-    if (this.isEnded) return Promise.resolve(null);
+    return this.isEnded ? null : undefined;
+  }
+
+  /**
+   * Settles, with no value, once {@link ByteSource.take} has something to give (a chunk, or the
+   * end). A promise of a chunk would look up `then` on it (a walk up four prototypes of
+   * Buffer) when it settles: this one settles with `undefined`, which needs no look-up.
+   */
+  arrival(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.onArrival = resolve;
+      this.resumeIfPaused();
+    });
+  }
+
+  private resumeIfPaused(): void {
+    if (this.isPaused) {
+      this.isPaused = false;
+      this.socket.resume();
+    }
+  }
+
+  /** The next chunk, or `null` once the client closed (or the socket failed). */
+  read(): Promise<Buffer | null> {
+    const chunk = this.take();
+    if (chunk !== undefined) return Promise.resolve(chunk);
     return new Promise((resolve) => {
       this.waiting = resolve;
-      if (this.isPaused) {
-        this.isPaused = false;
-        this.socket.resume();
-      }
+      this.resumeIfPaused();
     });
+  }
+
+  private arrived(): void {
+    const a = this.onArrival;
+    if (a === undefined) return;
+    this.onArrival = undefined;
+    a();
   }
 
   /** Puts bytes back at the front (the rest of a chunk after a head or a body). */

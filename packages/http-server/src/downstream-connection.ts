@@ -84,8 +84,14 @@ export class DownstreamConnection implements KeepAlivePolicy {
       // await fewer per request); the helpers around the wait are synchronous.
       this.beginHead();
       let parsed: ParsedRequest | null | undefined;
-      do parsed = this.pushHead(await this.source.read());
-      while (parsed === undefined);
+      do {
+        let chunk = this.source.take();
+        while (chunk === undefined) {
+          await this.source.arrival();
+          chunk = this.source.take();
+        }
+        parsed = this.pushHead(chunk);
+      } while (parsed === undefined);
       this.timer?.cancel();
       if (parsed === null) return this.finish();
       // A response written whole may still wait in the socket's buffer (see writeResponse):

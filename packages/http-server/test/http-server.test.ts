@@ -120,6 +120,45 @@ describe('HttpServer', () => {
     expect(smuggle).not.toContain('/evil');
   });
 
+  it('reads heads that arrive a byte at a time, and lets a client leave mid-head', async () => {
+    // The request loop on a socket of a listener of the test's own, so that its end is seen:
+    // `done` settles once the loop has stopped.
+    const server = new HttpServer({ handler: echo });
+    servers.push(server);
+    const served: Promise<void>[] = [];
+    const listener = net.createServer((s) => served.push(server.serve(s).done));
+    listener.listen(0, '127.0.0.1');
+    await once(listener, 'listening');
+    const socket = net.connect((listener.address() as net.AddressInfo).port, '127.0.0.1');
+    socket.setNoDelay(true);
+    let out = '';
+    socket.on('data', (d: Buffer) => (out += d.toString('latin1')));
+    await once(socket, 'connect');
+    // Two heads, each byte its own write (and, with the pauses, its own read).
+    const heads = 'GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\n';
+    for (const byte of heads) {
+      socket.write(byte);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    for (let i = 0; i < 200 && out.split('HTTP/1.1 200 ').length < 3; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(out).toContain('GET /one ');
+    expect(out).toContain('GET /two ');
+    expect(out.indexOf('GET /one ')).toBeLessThan(out.indexOf('GET /two '));
+    // Half a head, then the client closes its side: the loop stops, nothing more answered.
+    const before = out.length;
+    socket.write('GET /three HTTP/1.1\r\nHo');
+    await new Promise((r) => setTimeout(r, 20));
+    socket.end();
+    const stopped = await Promise.race([
+      Promise.all(served).then(() => true),
+      new Promise((r) => setTimeout(() => r(false), 2_000)),
+    ]);
+    expect(stopped).toBe(true);
+    expect(out.length).toBe(before);
+    listener.close();
+  });
+
   it('closes a slowloris client at the header timeout with 408', async () => {
     const { port, server } = await start(echo, { headerTimeoutMs: 200 });
     const socket = net.connect(port, '127.0.0.1');

@@ -1,5 +1,7 @@
+import { Buffer } from 'node:buffer';
 import http2, { type ClientHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { PingoraError } from '@pingora-ts/error';
 import {
   CLIENT_DEFAULTS,

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { TimerWheel } from '@pingora-ts/timeout';
 import { H2Connection, type H2Handler } from './h2-connection.js';
 import {

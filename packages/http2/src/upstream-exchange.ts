@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { type ClientHttp2Stream, constants, type OutgoingHttpHeaders } from 'node:http2';
 import { PingoraError } from '@pingora-ts/error';
 import type { RequestBody } from '@pingora-ts/http-client';

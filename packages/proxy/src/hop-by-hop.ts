@@ -2,7 +2,7 @@ import { equalsIgnoreCase, HeaderMap } from '@pingora-ts/http-parser';
 
 /**
  * Fields that describe one connection, not the message (RFC 9110 section 7.6.1): a proxy
- * must not forward them. Lengths first: most names are rejected without lower-casing.
+ * must not forward them.
  */
 const HOP_BY_HOP = new Set([
   'connection',
@@ -12,15 +12,28 @@ const HOP_BY_HOP = new Set([
   'transfer-encoding',
   'upgrade',
 ]);
-/**
- * Bit n set for each length n of the names above (and of `te`): a name of another length is
- * not hop-by-hop, found with a shift instead of a set lookup per field.
- */
-const HOP_LENGTH_BITS = (1 << 2) | (1 << 7) | (1 << 10) | (1 << 16) | (1 << 17);
 
-/** True when a name of `length` characters may be hop-by-hop (see HOP_LENGTH_BITS). */
-function isHopLength(length: number): boolean {
-  return length < 32 && ((HOP_LENGTH_BITS >>> length) & 1) === 1;
+/**
+ * The hop-by-hop name (of HOP_BY_HOP, lower case) that `name` is in any case, else
+ * `undefined`. Told by length first, then compared without case: no lower-cased copy is made
+ * and no fresh string hashed for a set lookup, per field of every head.
+ */
+function hopName(name: string): string | undefined {
+  switch (name.length) {
+    case 2:
+      return equalsIgnoreCase(name, 'te') ? 'te' : undefined;
+    case 7:
+      return equalsIgnoreCase(name, 'upgrade') ? 'upgrade' : undefined;
+    case 10:
+      if (equalsIgnoreCase(name, 'connection')) return 'connection';
+      return equalsIgnoreCase(name, 'keep-alive') ? 'keep-alive' : undefined;
+    case 16:
+      return equalsIgnoreCase(name, 'proxy-connection') ? 'proxy-connection' : undefined;
+    case 17:
+      return equalsIgnoreCase(name, 'transfer-encoding') ? 'transfer-encoding' : undefined;
+    default:
+      return undefined;
+  }
 }
 
 /** Lower-cased tokens of every Connection field (the options that name more hop-by-hop fields). */
@@ -57,7 +70,7 @@ function namesOnlyHopByHop(headers: HeaderMap): boolean {
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as string;
     if (name.length !== 10 || !equalsIgnoreCase(name, 'connection')) continue;
-    if (!HOP_BY_HOP.has((values[i] as string).toLowerCase())) return false;
+    if (hopName(values[i] as string) === undefined) return false;
   }
   return true;
 }
@@ -69,8 +82,7 @@ function namesOnlyHopByHop(headers: HeaderMap): boolean {
 export function hasHopByHop(headers: HeaderMap): boolean {
   const names = headers.names;
   for (let i = 0; i < names.length; i++) {
-    const name = names[i] as string;
-    if (isHopLength(name.length) && HOP_BY_HOP.has(name.toLowerCase())) return true;
+    if (hopName(names[i] as string) !== undefined) return true;
   }
   return false;
 }
@@ -84,31 +96,38 @@ export function withoutHopByHop(headers: HeaderMap, isUpgrade = false): HeaderMa
   const names = headers.names;
   const values = headers.values;
   const listed = namedFields(headers);
-  // Arrays of the right size from the start (grown from empty, each would get room for 17).
-  const size = names.length + (isUpgrade ? 1 : 0);
+  // Arrays of their final size from the start: grown from empty, each would get room for 17;
+  // cut short afterwards, `length =` is a call into the runtime. So the fields are counted
+  // first (most are told apart by their length alone).
+  let dropped = 0;
+  for (let i = 0; i < names.length; i++) {
+    if (isDropped(names[i] as string, listed, isUpgrade)) dropped++;
+  }
+  const size = names.length - dropped + (isUpgrade ? 1 : 0);
   const outNames = new Array<string>(size);
   const outValues = new Array<string>(size);
   let kept = 0;
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as string;
-    if (isHopLength(name.length) || listed !== undefined) {
-      const lower = name.toLowerCase();
-      if (HOP_BY_HOP.has(lower) || listed?.includes(lower) === true) {
-        if (!(isUpgrade && lower === 'upgrade')) continue;
-      }
-    }
+    if (dropped > 0 && isDropped(name, listed, isUpgrade)) continue;
     outNames[kept] = name;
     outValues[kept++] = values[i] as string;
   }
   if (isUpgrade) {
     outNames[kept] = 'Connection';
-    outValues[kept++] = 'upgrade';
-  }
-  if (kept < size) {
-    outNames.length = kept;
-    outValues.length = kept;
+    outValues[kept] = 'upgrade';
   }
   return HeaderMap.fromValidated(outNames, outValues);
+}
+
+/**
+ * Whether {@link withoutHopByHop} drops the field `name`: hop-by-hop, or named by a Connection
+ * field (`listed`, lower case), except `Upgrade` when an upgrade is forwarded.
+ */
+function isDropped(name: string, listed: string[] | undefined, isUpgrade: boolean): boolean {
+  const hop = hopName(name);
+  if (hop !== undefined) return !(isUpgrade && hop === 'upgrade');
+  return listed?.includes(name.toLowerCase()) === true;
 }
 
 /** True when the request asks for a protocol upgrade (`Connection: upgrade` plus `Upgrade`). */

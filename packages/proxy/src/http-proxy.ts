@@ -1,4 +1,6 @@
+import { Buffer } from 'node:buffer';
 import type { AddressInfo, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { TlsOptions } from 'node:tls';
 import type { CachedResponse, CacheRequest, CacheWriter, HttpCache } from '@pingora-ts/cache';
 import { PingoraError } from '@pingora-ts/error';

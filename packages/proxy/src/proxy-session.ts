@@ -1,4 +1,6 @@
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import type { CacheRequest } from '@pingora-ts/cache';
 import { PingoraError } from '@pingora-ts/error';

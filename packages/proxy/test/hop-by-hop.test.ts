@@ -7,15 +7,10 @@ import { addForwardedHeaders, HttpProxy, withoutHopByHop } from '../src/index.js
 import { type Origin, rawExchange, startOrigin } from './origin.js';
 
 describe('withoutHopByHop (RFC 9110 section 7.6.1)', () => {
+  // The fixed hop-by-hop names of RFC 9110 section 7.6.1 (the reference the properties use).
+  const FIXED = 'connection proxy-connection keep-alive te transfer-encoding upgrade'.split(' ');
+
   it('removes exactly the fixed hop-by-hop fields and every field Connection names (property)', () => {
-    const FIXED = [
-      'connection',
-      'proxy-connection',
-      'keep-alive',
-      'te',
-      'transfer-encoding',
-      'upgrade',
-    ];
     const pool = [...FIXED, 'x-private', 'close', 'host', 'accept', 'x-a', 'te-x', 'keep'];
     const name = fc
       .tuple(fc.constantFrom(...pool), fc.boolean())
@@ -36,6 +31,39 @@ describe('withoutHopByHop (RFC 9110 section 7.6.1)', () => {
         expect([...withoutHopByHop(headers)]).toEqual(expected);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('tells hop-by-hop names in any mix of case from same-length look-alikes (property)', () => {
+    // Same lengths as the hop-by-hop names, one byte off (a letter, or '_' for '-').
+    const decoys = ['tf', 't_', 'upgradf', 'connectioo', 'keep-alivf', 'keep_alive', 'x-private'];
+    const base = fc.constantFrom(...FIXED, ...decoys, 'proxy-connectioN', 'transfer-encodinh');
+    const name = fc
+      .tuple(base, fc.array(fc.boolean(), { minLength: 17, maxLength: 17 }))
+      .map(([n, upper]) =>
+        [...n].map((c, i) => (upper[i] === true ? c.toUpperCase() : c.toLowerCase())).join(''),
+      );
+    const value = fc.constantFrom('v', 'keep-alive', 'KEEP-ALIVE', 'close, Keep-AlivF', 'Upgrade');
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(name, value), { maxLength: 10 }),
+        fc.boolean(),
+        (fields, up) => {
+          const headers = new HeaderMap(fields);
+          const named = new Set(FIXED);
+          for (const [n, v] of fields) {
+            if (n.toLowerCase() !== 'connection') continue;
+            for (const t of v.split(',')) if (t.trim() !== '') named.add(t.trim().toLowerCase());
+          }
+          const isDropped = (n: string) =>
+            named.has(n.toLowerCase()) && !(up && n.toLowerCase() === 'upgrade');
+          const expected: [string, string][] = fields.filter(([n]) => !isDropped(n));
+          if (up) expected.push(['Connection', 'upgrade']);
+          expect([...withoutHopByHop(headers, up)]).toEqual(expected);
+          expect(hasHopByHop(headers)).toBe(fields.some(([n]) => FIXED.includes(n.toLowerCase())));
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 
