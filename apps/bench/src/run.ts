@@ -37,7 +37,14 @@ const ROUNDS = isQuick ? 1 : 3;
 // in its first four seconds at 100 B (h2c: 7.6k, 11.8k, 12.4k, 16.1k); nginx is at full speed
 // at once. One second left the first round half warm, and the median of three rounds then
 // rested on the two others alone.
-const WARM_UP_SECONDS = isQuick ? 1 : 4;
+//
+// The warm-up is several runs of the load generator, not one: each run ends with its clients
+// leaving mid-request (wrk and h2load stop on time, requests in flight), and the first time a
+// JIT sees that, code it had optimised for requests that complete is thrown away and compiled
+// again in the next run. In one 4 s run, the first kept round of our proxy then spent 109-225
+// ms compiling on its core (p99 13.9-49 ms); warmed by 2 + 1 + 1 s, 5-8 ms (p99 5.2-12 ms), on
+// 2026-11-24, three runs of each. The same seconds for every contender.
+const WARM_UP_RUNS_SECONDS = isQuick ? [1] : [2, 1, 1];
 const CONTENDER_CORE = 0;
 const LOAD_CORE = 1;
 
@@ -404,7 +411,9 @@ try {
       const backendPort = spec.backend === 'ws-echo' ? (wsBackend as Owned).port : backend.port;
       for (const c of spec.contenders) running.push(await c.start(backendPort));
       // Warm up (the JIT, the pools, the caches); these figures are not kept.
-      for (const owned of running) await measure(spec, owned, WARM_UP_SECONDS);
+      for (const owned of running) {
+        for (const seconds of WARM_UP_RUNS_SECONDS) await measure(spec, owned, seconds);
+      }
       const samples = running.map(() => [] as (LoadResult & { cpuSeconds: number })[]);
       for (let r = 0; r < ROUNDS; r++) {
         for (const [i, owned] of running.entries()) samples[i]?.push(await measure(spec, owned));
