@@ -49,30 +49,12 @@ export function connectionOptions(headers: HeaderMap): string[] {
 }
 
 /**
- * The field names a Connection field adds to the hop-by-hop ones, lower-cased; `undefined` when
- * it adds none (`Connection: keep-alive` names a field removed anyway): then no other field name
- * needs lower-casing.
+ * The field names the Connection fields add to the hop-by-hop ones, lower-cased; `undefined`
+ * when they add none.
  */
 function namedFields(headers: HeaderMap): string[] | undefined {
-  if (namesOnlyHopByHop(headers)) return undefined;
   const named = connectionOptions(headers).filter((t) => !HOP_BY_HOP.has(t));
   return named.length === 0 ? undefined : named;
-}
-
-/**
- * Whether every Connection field, if there is any, is a single option naming a field removed
- * anyway (the usual `keep-alive`): then it names nothing more, known without splitting and
- * lower-casing tokens.
- */
-function namesOnlyHopByHop(headers: HeaderMap): boolean {
-  const names = headers.names;
-  const values = headers.values;
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i] as string;
-    if (name.length !== 10 || !equalsIgnoreCase(name, 'connection')) continue;
-    if (hopName(values[i] as string) === undefined) return false;
-  }
-  return true;
 }
 
 /**
@@ -95,21 +77,39 @@ export function hasHopByHop(headers: HeaderMap): boolean {
 export function withoutHopByHop(headers: HeaderMap, isUpgrade = false): HeaderMap {
   const names = headers.names;
   const values = headers.values;
-  const listed = namedFields(headers);
-  // Arrays of their final size from the start: grown from empty, each would get room for 17;
-  // cut short afterwards, `length =` is a call into the runtime. So the fields are counted
-  // first (most are told apart by their length alone).
+  // One pass counts the fields to drop (most are told apart by their length alone), so that
+  // the arrays get their final size from the start: grown from empty, each would get room for
+  // 17; cut short afterwards, `length =` is a call into the runtime. It also tells whether a
+  // Connection field names anything but hop-by-hop fields (the usual `keep-alive` does not):
+  // only then are its options split and lower-cased, and the fields counted again.
   let dropped = 0;
+  let firstDropped = -1;
+  let namesMore = false;
   for (let i = 0; i < names.length; i++) {
-    if (isDropped(names[i] as string, listed, isUpgrade)) dropped++;
+    const hop = hopName(names[i] as string);
+    if (hop === undefined) continue;
+    if (hop === 'connection' && hopName(values[i] as string) === undefined) namesMore = true;
+    if (isUpgrade && hop === 'upgrade') continue;
+    if (dropped++ === 0) firstDropped = i;
   }
+  const listed = namesMore ? namedFields(headers) : undefined;
+  if (listed !== undefined) {
+    dropped = 0;
+    for (let i = 0; i < names.length; i++) {
+      if (isDropped(names[i] as string, listed, isUpgrade)) dropped++;
+    }
+  }
+  // The usual head drops one field (Connection), known by its index: no second look at names.
+  const isOnlyFirst = dropped === 1 && listed === undefined;
   const size = names.length - dropped + (isUpgrade ? 1 : 0);
   const outNames = new Array<string>(size);
   const outValues = new Array<string>(size);
   let kept = 0;
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as string;
-    if (dropped > 0 && isDropped(name, listed, isUpgrade)) continue;
+    if (isOnlyFirst ? i === firstDropped : dropped > 0 && isDropped(name, listed, isUpgrade)) {
+      continue;
+    }
     outNames[kept] = name;
     outValues[kept++] = values[i] as string;
   }
