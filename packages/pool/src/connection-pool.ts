@@ -192,7 +192,14 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
     // Watched once it is in every structure: a watcher may report the connection lost at once.
     entry.watch();
     if (timeoutMs > 0 && timeoutMs !== Number.POSITIVE_INFINITY && entry.isIdle) {
-      entry.cancelTimer = this.timers.schedule(timeoutMs, entry.timeoutHandler);
+      const wheel = this.ownTimers?.wheel;
+      if (wheel === undefined) {
+        entry.cancelTimer = this.timers.schedule(timeoutMs, entry.timeoutHandler);
+      } else if (entry.deadline === undefined) {
+        entry.deadline = wheel.deadline(timeoutMs, entry.timeoutHandler);
+      } else {
+        entry.deadline.reset(timeoutMs);
+      }
     }
     return entry.isIdle;
   }
@@ -242,6 +249,7 @@ export class ConnectionPool<C extends PoolConnection = PoolConnection> {
     stack.remove(entry);
     if (stack.size === 0) this.keysWithIdle--;
     if (inOrder) this.order.remove(entry);
+    entry.deadline?.cancel();
     const cancel = entry.cancelTimer;
     if (cancel !== undefined) {
       entry.cancelTimer = undefined;

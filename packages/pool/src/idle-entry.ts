@@ -1,3 +1,4 @@
+import type { Deadline } from '@pingora-ts/timeout';
 import type { ConnectionMeta, IdleLoss, IdleWatcher, PoolConnection } from './pool-connection.js';
 import type { EvictionReason } from './pool-stats.js';
 
@@ -31,8 +32,13 @@ export class IdleEntry<C extends PoolConnection> {
   globalNewer: IdleEntry<C> | undefined = undefined;
   /** Neighbour put before this one, any key (the global LRU). */
   globalOlder: IdleEntry<C> | undefined = undefined;
-  /** Cancels the idle timer, when one is armed. */
+  /** Cancels the idle timer, when one is armed (timers injected into the pool). */
   cancelTimer: (() => void) | undefined = undefined;
+  /**
+   * The idle timer on the pool's own wheel, made at the first idle period and moved for each
+   * later one (cancelled, not dropped, when the entry leaves the pool).
+   */
+  deadline: Deadline | undefined = undefined;
 
   private readonly lost: LostHandler<C>;
   private watcher: IdleWatcher | undefined = undefined;

@@ -15,6 +15,12 @@ export interface PoolTimers {
 export interface OwnedPoolTimers extends PoolTimers {
   /** Cancels everything still pending and releases the underlying timer. */
   close(): void;
+  /**
+   * The wheel behind `schedule`: the pool keeps one deadline per idle entry on it and moves it
+   * for each idle period of the connection, instead of making a deadline and a cancel function
+   * per `put`.
+   */
+  readonly wheel: TimerWheel;
 }
 
 /**
@@ -25,6 +31,7 @@ export interface OwnedPoolTimers extends PoolTimers {
 export function defaultPoolTimers(): OwnedPoolTimers {
   const wheel = new TimerWheel({ unref: true, clock: monotonicClock });
   return {
+    wheel,
     now: () => monotonicClock.now(),
     schedule(delayMs, onExpire) {
       const d = wheel.deadline(delayMs, onExpire);

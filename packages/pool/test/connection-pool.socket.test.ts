@@ -165,6 +165,26 @@ describe('ConnectionPool on real sockets', () => {
     expect(s1.destroyed).toBe(false);
   });
 
+  it('moves one idle timer per connection across idle periods: taken in time, kept; then closed', async () => {
+    const p = newPool({ idleTimeoutMs: 60 });
+    const s1 = await server.connect();
+    // Three idle periods shorter than the timeout: each take cancels the timer, each put moves
+    // the same one again; none of them may fire late for an earlier period.
+    for (let i = 0; i < 3; i++) {
+      p.put(keyA, s1);
+      await new Promise((r) => setTimeout(r, 30));
+      expect(p.take(keyA)?.conn).toBe(s1);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s1.destroyed).toBe(false);
+    expect(p.stats().evictions['idle-timeout']).toBe(0);
+    // A fourth idle period outlives the timeout: closed once, as an idle timeout.
+    p.put(keyA, s1);
+    await closed(s1);
+    expect(p.stats().evictions['idle-timeout']).toBe(1);
+    expect(p.take(keyA)).toBeUndefined();
+  });
+
   it('caps per key: the key’s oldest socket goes', async () => {
     const p = newPool({ maxIdlePerKey: 2 });
     const [s1, s2, s3, b1] = await Promise.all([
