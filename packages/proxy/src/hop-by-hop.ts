@@ -1,20 +1,8 @@
 import { equalsIgnoreCase, HeaderMap } from '@pingora-ts/http-parser';
 
 /**
- * Fields that describe one connection, not the message (RFC 9110 section 7.6.1): a proxy
- * must not forward them.
- */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'proxy-connection',
-  'keep-alive',
-  'te',
-  'transfer-encoding',
-  'upgrade',
-]);
-
-/**
- * The hop-by-hop name (of HOP_BY_HOP, lower case) that `name` is in any case, else
+ * The hop-by-hop name (RFC 9110 section 7.6.1: fields that describe one connection, not the
+ * message, which a proxy must not forward), in lower case, that `name` is in any case; else
  * `undefined`. Told by length first, then compared without case: no lower-cased copy is made
  * and no fresh string hashed for a set lookup, per field of every head.
  */
@@ -53,7 +41,7 @@ export function connectionOptions(headers: HeaderMap): string[] {
  * when they add none.
  */
 function namedFields(headers: HeaderMap): string[] | undefined {
-  const named = connectionOptions(headers).filter((t) => !HOP_BY_HOP.has(t));
+  const named = connectionOptions(headers).filter((t) => hopName(t) === undefined);
   return named.length === 0 ? undefined : named;
 }
 
